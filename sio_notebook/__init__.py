@@ -1,0 +1,36 @@
+"""sio_notebook: a Socket.IO client for asyncio, threads and Jupyter.
+
+``import sio_notebook as socketio`` runs code written for python-socketio's client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import exceptions
+from .aio import AsyncClient, AsyncClientNamespace, ClientStatus, Reason
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncClient",
+    "AsyncClientNamespace",
+    "ClientStatus",
+    "Reason",
+    "exceptions",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext sio_notebook``: register the ``%sio`` magics."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .notebook import unload_ipython_extension as unload
+
+    unload(ipython)

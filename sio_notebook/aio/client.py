@@ -1,0 +1,912 @@
+"""AsyncClient: python-socketio's asyncio client API over the sans-I/O session.
+
+Differences from python-socketio that are on purpose (see README "Differences"):
+
+* disconnect reasons are finer: ``ping timeout``, ``transport close``, ``transport
+  error``, ``parse error`` (JS names) besides ``client disconnect`` / ``server disconnect``;
+* emits while connecting or reconnecting are buffered and sent once connected, instead
+  of raising BadNamespaceError (``buffer_emits=False`` restores the old behaviour);
+* a pending ``call()`` fails with DisconnectedError as soon as its ack cannot arrive,
+  instead of waiting for its timeout;
+* plain handlers run inline in arrival order; coroutine handlers start in arrival order
+  in their own task (so they may ``await sio.call(...)``); no task per message;
+* no SIGINT handler is ever installed (``handle_sigint`` is accepted and ignored) and no
+  logging handler unless ``logger=True``;
+* ``json=`` applies to this client only, not process-wide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from ..exceptions import (
+    BadNamespaceError,
+    ConnectionError,
+    DisconnectedError,
+    TimeoutError,
+)
+from ..sansio.backoff import backoff_delay
+from ..sansio.engineio import Frame
+from ..sansio.session import (
+    AckReceived,
+    ClientSession,
+    ConnectError,
+    Connected,
+    EventReceived,
+    NamespaceState,
+    ServerDisconnected,
+)
+from ..sansio.socketio import RESERVED_EVENTS, JsonSerializer, Serializer
+from ..sansio.url import parse_url
+from .engine import (
+    CLIENT_DISCONNECT,
+    PARSE_ERROR,
+    PING_TIMEOUT,
+    TRANSPORT_CLOSE,
+    TRANSPORT_ERROR,
+    EngineConnection,
+)
+
+__all__ = ["AsyncClient", "ClientStatus", "Reason"]
+
+_TRANSPORTS = ("polling", "websocket")
+Handler = Callable[..., Any]
+
+
+class Reason:
+    """Disconnect reasons passed to ``disconnect`` handlers."""
+
+    CLIENT_DISCONNECT = CLIENT_DISCONNECT
+    SERVER_DISCONNECT = "server disconnect"
+    TRANSPORT_ERROR = TRANSPORT_ERROR
+    TRANSPORT_CLOSE = TRANSPORT_CLOSE
+    PING_TIMEOUT = PING_TIMEOUT
+    PARSE_ERROR = PARSE_ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStatus:
+    """A snapshot of a client, for status displays (the notebook widget reads this)."""
+
+    state: str  # disconnected | connecting | connected | reconnecting
+    url: str | None
+    sid: str | None
+    transport: str | None
+    namespaces: tuple[str, ...]
+    events_in: int
+    events_out: int
+    queued: int
+    reconnect_attempts: int
+    last_ping_age: float | None
+    last_error: str | None
+    disconnect_reason: str | None
+
+
+class _Ack:
+    """An ack token: what to do when the server answers (or never will)."""
+
+    __slots__ = ("callback", "future", "error_first", "client")
+
+    def __init__(self, callback: Handler | None = None, future: asyncio.Future[Any] | None = None) -> None:
+        self.callback = callback
+        self.future = future
+
+    def resolve(self, client: AsyncClient, args: list[Any]) -> None:
+        if self.future is not None:
+            if not self.future.done():
+                self.future.set_result(args)
+        elif self.callback is not None:
+            client._run_callback(self.callback, args)
+
+    def fail(self, error: BaseException) -> None:
+        # JS 4.7.5 rule: awaited acks get the error; plain callbacks are dropped.
+        if self.future is not None and not self.future.done():
+            self.future.set_exception(error)
+
+
+async def _resolve(value: Any) -> Any:
+    """url/headers/auth may be callables (also coroutine functions), re-evaluated each time."""
+    if callable(value):
+        value = value()
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
+def _takes_argument(handler: Handler) -> bool:
+    """Whether a disconnect handler accepts the reason (legacy handlers take none)."""
+    try:
+        params = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return any(p.kind is p.VAR_POSITIONAL for p in params) or len(positional) >= 1
+
+
+class AsyncClient:
+    """A Socket.IO client for asyncio (python-socketio's ``AsyncClient`` API)."""
+
+    reason = Reason
+
+    def __init__(
+        self,
+        reconnection: bool = True,
+        reconnection_attempts: int = 0,
+        reconnection_delay: float = 1,
+        reconnection_delay_max: float = 5,
+        randomization_factor: float = 0.5,
+        logger: bool | logging.Logger = False,
+        serializer: str | Any = "default",
+        json: Any = None,
+        handle_sigint: bool = True,
+        *,
+        engineio_logger: bool | logging.Logger = False,
+        request_timeout: float = 5,
+        http_session: aiohttp.ClientSession | None = None,
+        ssl_verify: bool = True,
+        websocket_extra_options: dict[str, Any] | None = None,
+        timestamp_requests: bool = True,
+        buffer_emits: bool = True,
+        max_buffered_emits: int | None = 1000,
+        buffer_overflow: str = "error",
+        try_all_transports: bool = False,
+        upgrade: bool = True,
+    ) -> None:
+        if reconnection_delay <= 0 or reconnection_delay_max <= 0:
+            raise ValueError("reconnection delays must be positive")
+        self.reconnection = reconnection
+        self.reconnection_attempts = reconnection_attempts
+        self.reconnection_delay = reconnection_delay
+        self.reconnection_delay_max = reconnection_delay_max
+        self.randomization_factor = randomization_factor
+        self.logger = _make_logger("sio_notebook.client", logger)
+        self.eio_logger = _make_logger("sio_notebook.engineio", engineio_logger)
+        self.request_timeout = request_timeout
+        self.http_session = http_session
+        self.ssl_verify = ssl_verify
+        self.websocket_extra_options = dict(websocket_extra_options or {})
+        self.timestamp_requests = timestamp_requests
+        self.try_all_transports = try_all_transports
+        self.upgrade = upgrade
+        self.serializer = _make_serializer(serializer, json)
+        self._session = ClientSession(
+            self.serializer,
+            buffer_emits=buffer_emits,
+            max_buffered_emits=max_buffered_emits,
+            buffer_overflow=buffer_overflow,
+        )
+        self.handlers: dict[str, dict[Any, Handler]] = {}
+        self.namespace_handlers: dict[str, Any] = {}
+        self._any_in: list[Callable[[str, Any, tuple[Any, ...]], None]] = []
+        self._any_out: list[Callable[[str, Any, tuple[Any, ...]], None]] = []
+        self._status_listeners: list[Callable[[], None]] = []
+        # Connection parameters (python-socketio attribute names).
+        self.connection_url: Any = None
+        self.connection_headers: Any = {}
+        self.connection_auth: Any = None
+        self.connection_transports: list[str] = list(_TRANSPORTS)
+        self.connection_namespaces: list[str] = []
+        self.socketio_path = "socket.io"
+        self.failed_namespaces: list[str] = []
+        self.sid: str | None = None
+        # Runtime state.
+        self._state = "disconnected"
+        self._engine: EngineConnection | None = None
+        self._own_http: aiohttp.ClientSession | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._gone: asyncio.Event | None = None
+        self._ns_changed: asyncio.Event | None = None
+        self._connect_errors: dict[str, str] = {}
+        self._events_in = 0
+        self._events_out = 0
+        self._reconnect_attempts = 0
+        self._last_error: str | None = None
+        self._disconnect_reason: str | None = None
+        self._url_text: str | None = None
+        self._debug = self.logger.isEnabledFor(logging.DEBUG)
+
+    # --- public attributes -----------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while the client is connected (not while connecting or reconnecting)."""
+        return self._state == "connected"
+
+    @property
+    def namespaces(self) -> dict[str, str]:
+        """Connected namespaces and their Socket.IO sids."""
+        return self._session.connected_namespaces()
+
+    @property
+    def state(self) -> str:
+        """``disconnected``, ``connecting``, ``connected`` or ``reconnecting``."""
+        return self._state
+
+    def get_sid(self, namespace: str | None = None) -> str | None:
+        """The Socket.IO sid of a namespace (python-socketio falls back to the Engine.IO sid)."""
+        return self._session.sid(namespace or "/")
+
+    def transport(self) -> str | None:
+        """``'polling'`` or ``'websocket'``; None when not connected."""
+        return self._engine.transport_name if self._engine and not self._engine.closed else None
+
+    def recovered(self, namespace: str | None = None) -> bool:
+        """Whether the last (re)connection of a namespace recovered its state (§4.10)."""
+        return self._session.recovered(namespace or "/")
+
+    def status(self) -> ClientStatus:
+        engine = self._engine
+        ping_age = None
+        if engine is not None and engine.protocol is not None and not engine.closed:
+            ping_age = max(0.0, time.monotonic() - engine.protocol.last_ping)
+        return ClientStatus(
+            state=self._state,
+            url=self._url_text,
+            sid=self.sid,
+            transport=self.transport(),
+            namespaces=tuple(self.namespaces),
+            events_in=self._events_in,
+            events_out=self._events_out,
+            queued=self._session.buffered,
+            reconnect_attempts=self._reconnect_attempts,
+            last_ping_age=ping_age,
+            last_error=self._last_error,
+            disconnect_reason=self._disconnect_reason,
+        )
+
+    def add_status_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` on the loop whenever ``state`` changes."""
+        self._status_listeners.append(listener)
+
+    def remove_status_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._status_listeners:
+            self._status_listeners.remove(listener)
+
+    # --- handler registration --------------------------------------------------------
+
+    def on(self, event: Any, handler: Handler | None = None, namespace: str | None = None) -> Any:
+        """Register an event handler, as a decorator or a plain call."""
+        namespace = namespace or "/"
+
+        def register(func: Handler) -> Handler:
+            self.handlers.setdefault(namespace, {})[event] = func
+            return func
+
+        if handler is None:
+            return register
+        register(handler)
+        return None
+
+    def event(self, *args: Any, **kwargs: Any) -> Any:
+        """Decorator registering a handler named after the function: ``@sio.event``."""
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return self.on(args[0].__name__)(args[0])
+
+        def decorator(func: Handler) -> Handler:
+            return self.on(func.__name__, *args, **kwargs)(func)
+
+        return decorator
+
+    def register_namespace(self, namespace_handler: Any) -> None:
+        """Register a class-based namespace (``AsyncClientNamespace``)."""
+        from .namespace import AsyncClientNamespace
+
+        if not isinstance(namespace_handler, AsyncClientNamespace):
+            raise ValueError("Not an AsyncClientNamespace instance (use ClientNamespace with Client)")
+        namespace_handler._set_client(self)
+        self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    def on_any(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
+        """Call ``listener(namespace, event, args)`` for every incoming event, before its handler."""
+        self._any_in.append(listener)
+
+    def off_any(self, listener: Callable[..., None] | None = None) -> None:
+        if listener is None:
+            self._any_in.clear()
+        elif listener in self._any_in:
+            self._any_in.remove(listener)
+
+    def on_any_outgoing(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
+        """Call ``listener(namespace, event, args)`` for every event as it is written."""
+        self._any_out.append(listener)
+
+    def off_any_outgoing(self, listener: Callable[..., None] | None = None) -> None:
+        if listener is None:
+            self._any_out.clear()
+        elif listener in self._any_out:
+            self._any_out.remove(listener)
+
+    # --- connecting ------------------------------------------------------------------
+
+    async def connect(
+        self,
+        url: Any,
+        headers: Any = {},  # noqa: B006 - python-socketio's signature; never mutated
+        auth: Any = None,
+        transports: Any = None,
+        namespaces: Any = None,
+        socketio_path: str = "socket.io",
+        wait: bool = True,
+        wait_timeout: float = 1,
+        retry: bool = False,
+    ) -> None:
+        """Connect to a Socket.IO server (python-socketio's signature).
+
+        ``url``, ``headers`` and ``auth`` may be callables (or coroutine functions)
+        evaluated on every connection and reconnection. Raises ConnectionError when the
+        server cannot be reached, is not a Socket.IO server, or refuses a namespace.
+        """
+        if self._state != "disconnected":
+            raise ConnectionError("Already connected")
+        self.connection_transports = _check_transports(transports)
+        if not callable(url):
+            parse_url(url, socketio_path)  # bad URLs fail here, before any traffic
+        self.connection_url, self.connection_headers, self.connection_auth = url, headers, auth
+        self.socketio_path = socketio_path
+        self.connection_namespaces = self._namespaces_to_connect(namespaces)
+        self.failed_namespaces = []
+        self._connect_errors = {}
+        self._gone = asyncio.Event()
+        self._ns_changed = asyncio.Event()
+        self._disconnect_reason = None
+        self._reconnect_attempts = 0
+        for ns in self.connection_namespaces:
+            self._session.want(ns)
+        self._set_state("connecting")
+        try:
+            await self._open_engine()
+        except (ConnectionError, ValueError, TypeError) as exc:
+            self._last_error = str(exc)
+            if retry and self.reconnection and isinstance(exc, ConnectionError):
+                self._set_state("reconnecting")
+                await self._reconnect_loop()
+                if self._state != "connected":
+                    raise ConnectionError(f"could not connect to {self._url_text}: {self._last_error}") from exc
+                return
+            for ns in self.connection_namespaces:
+                await self._call_connect_error(ns, str(exc) if isinstance(exc, ConnectionError) else exc)
+            await self._close_for_good(None)
+            raise
+        if wait:
+            failed = await self._wait_for_namespaces(wait_timeout)
+            if failed:
+                details = ", ".join(f"{ns} ({self._connect_errors.get(ns, 'timed out')})" for ns in failed)
+                await self.disconnect()
+                raise ConnectionError(f"One or more namespaces failed to connect: {details}")
+
+    async def _open_engine(self) -> None:
+        """Open an Engine.IO connection and send the CONNECTs (one attempt)."""
+        url = await _resolve(self.connection_url)
+        headers = dict(await _resolve(self.connection_headers) or {})
+        auth = await _resolve(self.connection_auth)
+        if auth is None:
+            auth = {}
+        eurl = parse_url(url, self.socketio_path)
+        self._url_text = url
+        http = self.http_session or self._own_http
+        if http is None or http.closed:
+            http = self._own_http = aiohttp.ClientSession()
+        ssl = None if self.ssl_verify else False
+        transports = list(self.connection_transports)
+        last_error: Exception | None = None
+        while transports:
+            engine = EngineConnection(on_message=self._on_message, on_close=self._on_engine_close, logger=self.eio_logger)
+            try:
+                info = await engine.open(
+                    http,
+                    eurl,
+                    transports=transports,
+                    headers=headers,
+                    ssl=ssl,
+                    request_timeout=self.request_timeout,
+                    websocket_options=self.websocket_extra_options,
+                    upgrade=self.upgrade,
+                )
+                break
+            except ConnectionError as exc:
+                last_error = exc
+                if not self.try_all_transports or len(transports) == 1:
+                    raise
+                self.logger.info("%s failed (%s); trying %s", transports[0], exc, transports[1])
+                transports = transports[1:]
+        else:  # pragma: no cover - loop always breaks or raises
+            raise last_error or ConnectionError("no transport")
+        self._engine = engine
+        self.sid = info.sid
+        for ns in self._session.wanted_namespaces():
+            self._session.want(ns, auth)
+        engine.send(self._session.engine_opened())
+        if self._state == "connecting" or self._state == "reconnecting":
+            self._notify_status()
+
+    async def _wait_for_namespaces(self, timeout: float) -> list[str]:
+        """Wait until each wanted namespace connected or failed; return the failed ones.
+
+        The timeout restarts whenever a namespace settles (python-socketio's rule).
+        """
+        assert self._ns_changed is not None
+        while True:
+            pending = [
+                ns for ns in self.connection_namespaces if self._session.state(ns) is NamespaceState.CONNECTING
+            ]
+            engine = self._engine
+            if not pending or engine is None or engine.closed:
+                break
+            self._ns_changed.clear()
+            try:
+                await asyncio.wait_for(self._ns_changed.wait(), timeout)
+            except asyncio.TimeoutError:
+                break
+        return [ns for ns in self.connection_namespaces if self._session.state(ns) is not NamespaceState.CONNECTED]
+
+    def _namespaces_to_connect(self, namespaces: Any) -> list[str]:
+        if namespaces is None:
+            found = set(self.handlers) | set(self.namespace_handlers)
+            found.discard("*")
+            result = sorted(found) or ["/"]
+        elif isinstance(namespaces, str):
+            result = [namespaces]
+        else:
+            result = list(namespaces)
+        for ns in result:
+            if not isinstance(ns, str) or not ns.startswith("/"):
+                raise ValueError(f"invalid namespace {ns!r}: namespaces start with '/'")
+        return result
+
+    # --- emitting --------------------------------------------------------------------
+
+    async def emit(
+        self, event: Any, data: Any = None, namespace: str | None = None, callback: Handler | None = None
+    ) -> None:
+        """Send an event. A tuple ``data`` is sent as several arguments.
+
+        While the client is connecting or reconnecting the event is buffered and sent
+        once connected. Raises TypeError for data JSON cannot carry, ValueError for a
+        reserved event name and BadNamespaceError if the namespace is not connected.
+        """
+        self._emit(event, data, namespace or "/", _Ack(callback) if callback is not None else None)
+
+    def _emit(self, event: Any, data: Any, namespace: str, token: _Ack | None, volatile: bool = False) -> None:
+        if isinstance(event, str) and event in RESERVED_EVENTS:
+            raise ValueError(f"{event!r} is a reserved event name and cannot be emitted")
+        if self._state == "disconnected":
+            raise BadNamespaceError(f"{namespace} is not a connected namespace (the client is not connected)")
+        if type(data) is tuple:
+            args = [event, *data]
+        elif data is None:
+            args = [event]
+        else:
+            args = [event, data]
+        engine = self._engine
+        if engine is not None and not engine.closed:
+            engine.alive()  # a missed deadline closes the engine now: the emit is buffered
+        frames = self._session.emit(namespace, args, token, volatile=volatile)
+        if frames is not None:
+            assert self._engine is not None
+            self._engine.send(frames)
+            self._events_out += 1
+            if self._any_out:
+                self._fire_outgoing(namespace, args)
+
+    async def send(self, data: Any, namespace: str | None = None, callback: Handler | None = None) -> None:
+        """Send a ``message`` event."""
+        await self.emit("message", data=data, namespace=namespace, callback=callback)
+
+    async def call(self, event: Any, data: Any = None, namespace: str | None = None, timeout: float | None = 60) -> Any:
+        """Emit and wait for the ack; return None, one value, or a tuple of values.
+
+        Raises TimeoutError when no ack came in ``timeout`` seconds, and
+        DisconnectedError as soon as the ack cannot arrive any more.
+        """
+        namespace = namespace or "/"
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        token = _Ack(future=future)
+        self._emit(event, data, namespace, token)
+        try:
+            args = await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            self._session.cancel_buffered(token)
+            self._session.forget_ack(namespace, token)
+            raise TimeoutError(f"no ack for {event!r} on {namespace} within {timeout} s") from None
+        if not args:
+            return None
+        return args[0] if len(args) == 1 else tuple(args)
+
+    # --- disconnecting and waiting ---------------------------------------------------
+
+    async def disconnect(self) -> None:
+        """Leave every namespace and close the connection; stops a reconnection loop."""
+        task = self._reconnect_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self._reconnect_task = None
+        engine = self._engine
+        connected = list(self._session.connected_namespaces())
+        if engine is not None and not engine.closed:
+            for ns in list(self._session.wanted_namespaces()):
+                frames, lost = self._session.disconnect_frames(ns)
+                if frames:
+                    engine.send(frames)
+                self._fail_acks(lost, DisconnectedError("the client disconnected before the ack arrived"))
+        for ns in connected:
+            await self._call_disconnect(ns, Reason.CLIENT_DISCONNECT)
+        if self._state != "disconnected":
+            await self._close_for_good(Reason.CLIENT_DISCONNECT)
+
+    async def shutdown(self) -> None:
+        """Stop everything: disconnect, or abort a reconnection loop."""
+        await self.disconnect()
+
+    async def wait(self) -> None:
+        """Wait until the client is disconnected for good (reconnections included)."""
+        if self._gone is not None and self._state != "disconnected":
+            await self._gone.wait()
+        await asyncio.sleep(0)
+
+    async def sleep(self, seconds: float = 0) -> None:
+        await asyncio.sleep(seconds)
+
+    def start_background_task(self, target: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        """Run a coroutine function in a task; the client keeps a reference to it."""
+        task = asyncio.ensure_future(target(*args, **kwargs))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _close_for_good(self, reason: str | None) -> None:
+        """End every connection attempt; fail what is still waiting; release resources."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await engine.close()
+            await engine.wait_closed()
+        lost = self._session.give_up()
+        self._fail_acks(lost, DisconnectedError("the connection is closed; the ack will not arrive"))
+        if self._own_http is not None:
+            await self._own_http.close()
+            self._own_http = None
+        if reason is not None:
+            self._disconnect_reason = reason
+        self.sid = None
+        self._set_state("disconnected")
+        if self._gone is not None:
+            self._gone.set()
+        if self._ns_changed is not None:
+            self._ns_changed.set()
+
+    # --- engine callbacks ------------------------------------------------------------
+
+    def _on_message(self, message: Frame) -> None:
+        """One Engine.IO message: decode and dispatch, in arrival order."""
+        try:
+            events = self._session.receive(message)
+        except ValueError as exc:  # RemoteProtocolError: malformed packet
+            self.logger.warning("malformed packet from the server (%s): closing with 'parse error'", exc)
+            self._last_error = str(exc)
+            engine = self._engine
+            if engine is not None:
+                engine._finish(PARSE_ERROR, exc)
+            return
+        for event in events:
+            if type(event) is EventReceived:
+                self._events_in += 1
+                self._dispatch_event(event)
+            elif type(event) is AckReceived:
+                event.token.resolve(self, event.args)
+            elif type(event) is Connected:
+                self._on_namespace_connected(event)
+            elif type(event) is ConnectError:
+                self._on_namespace_error(event)
+            elif type(event) is ServerDisconnected:
+                self._on_server_disconnect(event)
+
+    def _on_namespace_connected(self, event: Connected) -> None:
+        engine = self._engine
+        if event.flushed and engine is not None:
+            engine.send(self._session.flush_frames(event))
+            self._events_out += len(event.flushed)
+            if self._any_out:
+                for packet in event.flushed:
+                    self._fire_outgoing(event.namespace, packet.data)
+        if self._state in ("connecting", "reconnecting") and self._all_settled():
+            self._set_state("connected")
+        self.logger.info("namespace %s connected (sid %s%s)", event.namespace, event.sid,
+                         ", recovered" if event.recovered else "")
+        self._trigger(event.namespace, "connect", ())
+        if self._ns_changed is not None:
+            self._ns_changed.set()
+
+    def _on_namespace_error(self, event: ConnectError) -> None:
+        self.logger.info("namespace %s refused: %s", event.namespace, event.message)
+        self._connect_errors[event.namespace] = event.message
+        self._last_error = f"{event.namespace}: {event.message}"
+        if event.namespace not in self.failed_namespaces:
+            self.failed_namespaces.append(event.namespace)
+        self._fail_acks(event.lost_acks, ConnectionError(f"{event.namespace} refused: {event.message}"))
+        data: dict[str, Any] = {"message": event.message}
+        if event.data is not None:
+            data["data"] = event.data
+        self._trigger(event.namespace, "connect_error", (data,))
+        if self._ns_changed is not None:
+            self._ns_changed.set()
+        self._after_namespace_loss()
+
+    def _on_server_disconnect(self, event: ServerDisconnected) -> None:
+        self.logger.info("the server disconnected namespace %s", event.namespace)
+        self._fail_acks(event.lost_acks, DisconnectedError(f"the server disconnected {event.namespace}"))
+        self._trigger(event.namespace, "disconnect", (Reason.SERVER_DISCONNECT,))
+        self._disconnect_reason = Reason.SERVER_DISCONNECT
+        self._after_namespace_loss()
+
+    def _after_namespace_loss(self) -> None:
+        """JS rule: when no namespace is left active, close the engine; no reconnection."""
+        if not self._session.wanted_namespaces():
+            self._spawn(self._close_for_good(self._disconnect_reason or Reason.SERVER_DISCONNECT))
+        elif self._state in ("connecting", "reconnecting") and self._all_settled():
+            self._set_state("connected")
+
+    def _all_settled(self) -> bool:
+        return all(self._session.state(ns) is not NamespaceState.CONNECTING for ns in self._session.wanted_namespaces())
+
+    def _on_engine_close(self, reason: str, error: BaseException | None) -> None:
+        """The Engine.IO connection ended without our asking: maybe reconnect."""
+        if self._state == "disconnected":
+            return
+        self._disconnect_reason = reason
+        if error is not None:
+            self._last_error = f"{reason}: {error}"
+        was_connected, lost = self._session.engine_lost()
+        self._fail_acks(lost, DisconnectedError(f"the connection was lost ({reason}) before the ack arrived"))
+        self.logger.info("connection lost: %s", reason)
+        for ns in was_connected:
+            self._trigger(ns, "disconnect", (reason,))
+        if self._ns_changed is not None:
+            self._ns_changed.set()
+        if self._reconnect_task is not None and not self._reconnect_task.done():
+            return  # the running reconnection loop sees the closed engine
+        if self._state == "connecting":
+            return  # connect() is waiting and will report the failure
+        if self.reconnection and self._session.wanted_namespaces():
+            self._set_state("reconnecting")
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect_loop())
+        else:
+            self._spawn(self._close_for_good(reason))
+
+    async def _reconnect_loop(self) -> None:
+        """Backoff and retry until connected, given up, or cancelled (``disconnect()``)."""
+        attempt = 0
+        engine = self._engine
+        if engine is not None:
+            await engine.wait_closed()
+        while self._state == "reconnecting":
+            if self.reconnection_attempts and attempt >= self.reconnection_attempts:
+                self.logger.warning("reconnection failed after %d attempts: giving up", attempt)
+                self._last_error = f"gave up after {attempt} reconnection attempts: {self._last_error}"
+                await self._close_for_good(self._disconnect_reason)
+                return
+            delay = backoff_delay(attempt, self.reconnection_delay, self.reconnection_delay_max, self.randomization_factor)
+            await asyncio.sleep(delay)
+            attempt += 1
+            self._reconnect_attempts += 1
+            self._notify_status()
+            self.logger.info("reconnection attempt %d", attempt)
+            try:
+                await self._open_engine()
+            except (ConnectionError, ValueError, TypeError) as exc:
+                self._last_error = str(exc)
+                self.logger.info("reconnection attempt %d failed: %s", attempt, exc)
+                continue
+            await self._wait_for_namespaces(max(self.request_timeout, 1))
+            if self._engine is not None and not self._engine.closed and self._state == "connected":
+                self._reconnect_task = None
+                return
+            if self._state == "disconnected":
+                return
+            engine = self._engine
+            if engine is not None and not engine.closed:
+                if not self._session.wanted_namespaces():
+                    return
+                if self._all_settled():
+                    self._set_state("connected")
+                    self._reconnect_task = None
+                    return
+                await engine.close()
+                self._session.engine_lost()
+            self._set_state("reconnecting")
+
+    # --- dispatch --------------------------------------------------------------------
+
+    def _dispatch_event(self, event: EventReceived) -> None:
+        ns, name, args = event.namespace, event.name, event.args
+        if self._any_in:
+            for listener in list(self._any_in):
+                try:
+                    listener(ns, name, tuple(args))
+                except Exception:
+                    self.logger.exception("on_any listener failed")
+        handler, call_args = self._find_handler(ns, name, args)
+        ack_id = event.ack_id
+        if handler is None:
+            if ack_id is not None:
+                self._send_ack(ns, ack_id, None)
+            return
+        self._run_handler(handler, call_args, ns, ack_id)
+
+    def _find_handler(self, ns: str, name: Any, args: list[Any]) -> tuple[Handler | None, tuple[Any, ...]]:
+        """python-socketio's resolution order (reference §1.4)."""
+        handlers = self.handlers
+        ns_handlers = handlers.get(ns)
+        if ns_handlers is not None:
+            handler = ns_handlers.get(name)
+            if handler is not None:
+                return handler, tuple(args)
+            handler = ns_handlers.get("*")
+            if handler is not None:
+                return handler, (name, *args)
+        star = handlers.get("*")
+        if star is not None:
+            if ns_handlers is None:
+                handler = star.get(name)
+                if handler is not None:
+                    return handler, (ns, *args)
+            handler = star.get("*")
+            if handler is not None:
+                return handler, (name, ns, *args)
+        namespace_obj = self.namespace_handlers.get(ns)
+        if namespace_obj is not None:
+            return namespace_obj.trigger_event, (name, *args)
+        namespace_obj = self.namespace_handlers.get("*")
+        if namespace_obj is not None:
+            return namespace_obj.trigger_event, (name, ns, *args)
+        return None, ()
+
+    def _trigger(self, ns: str, event: str, args: tuple[Any, ...]) -> None:
+        """Run a lifecycle handler (connect, connect_error, disconnect) if registered."""
+        handler: Handler | None = None
+        call_args = args
+        ns_handlers = self.handlers.get(ns)
+        if ns_handlers and event in ns_handlers:
+            handler = ns_handlers[event]
+        elif "*" in self.handlers and event in self.handlers["*"]:
+            handler, call_args = self.handlers["*"][event], (ns, *args)
+        elif ns in self.namespace_handlers:
+            handler, call_args = self.namespace_handlers[ns].trigger_event, (event, *args)
+        elif "*" in self.namespace_handlers:
+            handler, call_args = self.namespace_handlers["*"].trigger_event, (event, ns, *args)
+        if handler is None:
+            return
+        if event == "disconnect" and handler.__name__ != "trigger_event" and not _takes_argument(handler):
+            call_args = call_args[: len(call_args) - len(args)]  # legacy zero-argument handler
+        self._run_handler(handler, call_args, ns, None)
+
+    async def _call_connect_error(self, ns: str, data: Any) -> None:
+        self._trigger(ns, "connect_error", (data,))
+        await asyncio.sleep(0)
+
+    async def _call_disconnect(self, ns: str, reason: str) -> None:
+        self._trigger(ns, "disconnect", (reason,))
+        await asyncio.sleep(0)
+
+    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack_id: int | None) -> None:
+        """Call a handler on the loop; coroutines get a task. Overridden by the thread Client."""
+        try:
+            result = handler(*args)
+        except Exception:
+            self.logger.exception("error in the handler for an event on %s", ns)
+            if ack_id is not None:
+                self._send_ack(ns, ack_id, None)
+            return
+        if inspect.isawaitable(result):
+            self._spawn(self._await_handler(result, ns, ack_id))
+        elif ack_id is not None:
+            self._send_ack(ns, ack_id, result)
+
+    async def _await_handler(self, awaitable: Awaitable[Any], ns: str, ack_id: int | None) -> None:
+        try:
+            result = await awaitable
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger.exception("error in the handler for an event on %s", ns)
+            result = None
+        if ack_id is not None:
+            self._send_ack(ns, ack_id, result)
+
+    def _run_callback(self, callback: Handler, args: list[Any]) -> None:
+        self._run_handler(callback, tuple(args), "/", None)
+
+    def _send_ack(self, ns: str, ack_id: int, result: Any) -> None:
+        """Answer a server ack request with a handler's return value (tuple -> several)."""
+        if type(result) is tuple:
+            args = list(result)
+        elif result is None:
+            args = []
+        else:
+            args = [result]
+        engine = self._engine
+        if engine is None or engine.closed:
+            return
+        try:
+            frames = self._session.ack_frames(ns, ack_id, args)
+        except (TypeError, ValueError) as exc:
+            self.logger.error("cannot send the ack for %s: %s", ns, exc)
+            frames = self._session.ack_frames(ns, ack_id, [])
+        engine.send(frames)
+
+    def _fire_outgoing(self, ns: str, packet_args: Any) -> None:
+        name, rest = packet_args[0], tuple(packet_args[1:])
+        for listener in list(self._any_out):
+            try:
+                listener(ns, name, rest)
+            except Exception:
+                self.logger.exception("on_any_outgoing listener failed")
+
+    def _fail_acks(self, tokens: tuple[Any, ...], error: BaseException) -> None:
+        for token in tokens:
+            token.fail(error)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self._notify_status()
+
+    def _notify_status(self) -> None:
+        for listener in list(self._status_listeners):
+            try:
+                listener()
+            except Exception:
+                self.logger.exception("status listener failed")
+
+
+# --- construction helpers -------------------------------------------------------------
+
+
+def _check_transports(transports: Any) -> list[str]:
+    if transports is None:
+        return list(_TRANSPORTS)
+    if isinstance(transports, str):
+        transports = [transports]
+    result = list(transports)
+    unknown = [t for t in result if t not in _TRANSPORTS]
+    if unknown or not result:
+        raise ValueError(f"unknown transports {unknown or result!r}: use 'polling' and/or 'websocket'")
+    return result
+
+
+def _make_logger(name: str, option: bool | logging.Logger) -> logging.Logger:
+    """python-socketio's logger option, without touching logging unless asked to."""
+    if isinstance(option, logging.Logger):
+        return option
+    logger = logging.getLogger(name)
+    if option is True:
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+        if not logging.getLogger().hasHandlers() and not logger.handlers:
+            logger.addHandler(logging.StreamHandler())
+    return logger
+
+
+def _make_serializer(serializer: Any, json_module: Any) -> Serializer:
+    if serializer in ("default", None):
+        return JsonSerializer(json_module)
+    if serializer == "msgpack":
+        from ..sansio.msgpack import MsgPackSerializer
+
+        return MsgPackSerializer()
+    if isinstance(serializer, str):
+        raise ValueError(f"unknown serializer {serializer!r}: use 'default', 'msgpack' or a serializer object")
+    return serializer  # an object with encode() and decoder()

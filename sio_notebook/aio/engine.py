@@ -1,0 +1,328 @@
+"""One Engine.IO connection on asyncio: handshake, upgrade, reader, writer, heartbeat.
+
+The rules come from :mod:`sio_notebook.sansio.engineio`; this module only moves frames
+and time. Three tasks run per connection:
+
+* the **reader** reads frames from the current transport and hands each message to the
+  ``on_message`` callback, synchronously and in order;
+* the **writer** drains one outbox, so frames are written in the order they were queued
+  and the frames of one binary message are never interleaved with others; on polling
+  it is also what guarantees a single POST in flight;
+* the **watchdog** sleeps until the heartbeat deadline and closes the connection with
+  "ping timeout" if no ping moved it (§1.5).
+
+The polling→websocket upgrade (§1.6) runs as a fourth, short-lived task.
+``on_close(reason, error)`` is called exactly once, whatever ends the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from ..exceptions import ConnectionError, PayloadTooLargeError, ProtocolError, TransportError
+from ..sansio import engineio
+from ..sansio.engineio import EngineProtocol, Frame
+from ..sansio.url import EngineURL
+from .transports import PollingTransport, WebSocketTransport
+
+__all__ = ["EngineConnection"]
+
+#: Disconnect reasons (reference/protocol.md §4.7).
+TRANSPORT_CLOSE = "transport close"
+TRANSPORT_ERROR = "transport error"
+PING_TIMEOUT = "ping timeout"
+PARSE_ERROR = "parse error"
+CLIENT_DISCONNECT = "client disconnect"
+
+
+class EngineConnection:
+    """An open Engine.IO session over polling or WebSocket (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        on_message: Callable[[Frame], None],
+        on_close: Callable[[str, BaseException | None], None],
+        logger: logging.Logger,
+    ) -> None:
+        self._on_message = on_message
+        self._on_close = on_close
+        self.log = logger
+        self.protocol: EngineProtocol | None = None
+        self.transport: PollingTransport | WebSocketTransport | None = None
+        self._outbox: list[Frame] = []
+        self._wake = asyncio.Event()
+        self._writer_idle = asyncio.Event()
+        self._writer_idle.set()
+        self._reader_paused = asyncio.Event()
+        self._upgrade_done = asyncio.Event()
+        self._upgrade_done.set()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.closed = False
+        self.close_reason: str | None = None
+
+    # --- opening ---------------------------------------------------------------------
+
+    async def open(
+        self,
+        http: aiohttp.ClientSession,
+        url: EngineURL,
+        *,
+        transports: list[str],
+        headers: dict[str, str],
+        ssl: Any,
+        request_timeout: float,
+        websocket_options: dict[str, Any] | None,
+        upgrade: bool = True,
+    ) -> engineio.OpenInfo:
+        """Handshake on the first transport; start the tasks; upgrade in the background."""
+        self._http, self._url, self._headers, self._ssl = http, url, headers, ssl
+        self._request_timeout = request_timeout
+        self._ws_options = websocket_options
+        if transports[0] == "websocket":
+            transport = await WebSocketTransport.open(
+                http, url.websocket(), headers, ssl=ssl, request_timeout=request_timeout, extra=websocket_options
+            )
+            try:
+                first = await transport.read_one(request_timeout)
+                info = engineio.parse_open(first)
+            except (ProtocolError, TransportError, EOFError, asyncio.TimeoutError) as exc:
+                await transport.close()
+                raise ConnectionError(
+                    f"{url.ws_base} did not start an Engine.IO session: {exc or type(exc).__name__}"
+                ) from exc
+        else:
+            transport = PollingTransport(http, url, headers, ssl=ssl, request_timeout=request_timeout)
+            try:
+                info = await transport.handshake()
+            except ProtocolError as exc:
+                raise ConnectionError(f"{url.http_base} is not a Socket.IO server: {exc}") from exc
+        self.protocol = EngineProtocol(info, time.monotonic())
+        self.transport = transport
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._read_loop(), name="sio-reader"),
+            loop.create_task(self._write_loop(), name="sio-writer"),
+            loop.create_task(self._watchdog(), name="sio-heartbeat"),
+        ]
+        if upgrade and transport.name == "polling" and "websocket" in transports and "websocket" in info.upgrades:
+            self._tasks.append(loop.create_task(self._upgrade(), name="sio-upgrade"))
+        self.log.info("Engine.IO session %s open over %s", info.sid, transport.name)
+        return info
+
+    @property
+    def transport_name(self) -> str | None:
+        return self.transport.name if self.transport else None
+
+    # --- sending ---------------------------------------------------------------------
+
+    def send(self, messages: list[Frame]) -> None:
+        """Queue Engine.IO messages (Socket.IO packets) for the writer; never blocks.
+
+        Text messages get the ``4`` type prefix; binary ones go as they are (§1.3).
+        """
+        if self.closed:
+            raise TransportError("the Engine.IO connection is closed")
+        outbox = self._outbox
+        for message in messages:
+            outbox.append("4" + message if type(message) is str else message)
+        self._wake.set()
+
+    def _send_control(self, frames: list[Frame]) -> None:
+        """Queue Engine.IO control frames (pongs) as they are."""
+        if not self.closed:
+            self._outbox.extend(frames)
+            self._wake.set()
+
+    def alive(self) -> bool:
+        """Check the heartbeat deadline now (§1.5, the throttled-timer check).
+
+        A blocked event loop or a suspended machine can sleep through the watchdog; an
+        emit then would vanish into a dead socket. If the deadline has passed, the
+        connection is closed with "ping timeout" before the caller sends anything.
+        """
+        if self.closed or self.protocol is None:
+            return False
+        if self.protocol.expired(time.monotonic()):
+            self._finish(PING_TIMEOUT, None)
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Close on purpose (``disconnect()``): flush, say goodbye, stop the tasks."""
+        if self.closed:
+            return
+        try:
+            await asyncio.wait_for(self.flush(), 2)
+        except (asyncio.TimeoutError, TransportError):
+            pass
+        transport = self.transport
+        self._finish(CLIENT_DISCONNECT, None, notify=False)
+        if transport is not None:
+            await transport.close()
+        await self._cancel_tasks()
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far has been written."""
+        while (self._outbox or not self._writer_idle.is_set()) and not self.closed:
+            self._wake.set()
+            await self._writer_idle.wait()
+            await asyncio.sleep(0)
+
+    async def wait_closed(self) -> None:
+        await self._cancel_tasks()
+
+    # --- tasks -----------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        assert self.protocol is not None
+        protocol = self.protocol
+        on_message = self._on_message
+        monotonic = time.monotonic
+        try:
+            while not self.closed:
+                transport = self.transport
+                assert transport is not None
+                frames = await transport.read()
+                now = monotonic()
+                for frame in frames:
+                    message = protocol.receive_frame(frame, now)
+                    if message is not None:
+                        on_message(message)
+                    elif protocol.close_reason:
+                        self._finish(TRANSPORT_CLOSE, None)
+                        return
+                pongs = protocol.data_to_send()
+                if pongs:
+                    self._send_control(pongs)
+                if not self._upgrade_done.is_set() and transport.name == "polling":
+                    # §1.6 step 3: pause polling: this GET has ended (the server answers
+                    # it with a noop once the probe succeeded); issue no new one.
+                    self._reader_paused.set()
+                    await self._upgrade_done.wait()
+        except asyncio.CancelledError:
+            raise
+        except ProtocolError as exc:
+            self.log.warning("malformed data from the server: %s", exc)
+            self._finish(PARSE_ERROR, exc)
+        except EOFError as exc:
+            self._finish(TRANSPORT_CLOSE, exc)
+        except (TransportError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            self.log.info("transport failed: %s", exc)
+            self._finish(TRANSPORT_ERROR, exc)
+        except Exception as exc:  # a bug in a message callback must not leave us half-open
+            self.log.exception("unexpected error in the Engine.IO reader")
+            self._finish(TRANSPORT_ERROR, exc)
+
+    async def _write_loop(self) -> None:
+        try:
+            while not self.closed:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._outbox and not self.closed:
+                    if not self._upgrade_done.is_set() and self.transport and self.transport.name == "polling":
+                        self._writer_idle.set()
+                        await self._upgrade_done.wait()  # §1.6: no new POST while upgrading
+                    self._writer_idle.clear()
+                    batch, self._outbox = self._outbox, []
+                    assert self.transport is not None
+                    await self.transport.write(batch)
+                self._writer_idle.set()
+        except asyncio.CancelledError:
+            raise
+        except PayloadTooLargeError as exc:
+            self.log.warning("%s", exc)
+            self._finish(TRANSPORT_ERROR, exc)
+        except (TransportError, aiohttp.ClientError, OSError) as exc:
+            self.log.info("transport write failed: %s", exc)
+            self._finish(TRANSPORT_ERROR, exc)
+        finally:
+            self._writer_idle.set()
+
+    async def _watchdog(self) -> None:
+        assert self.protocol is not None
+        while not self.closed:
+            delay = self.protocol.deadline - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay + 0.001)
+                continue
+            self.log.warning("no ping from the server in pingInterval + pingTimeout: ping timeout")
+            self._finish(PING_TIMEOUT, None)
+            return
+
+    async def _upgrade(self) -> None:
+        """§1.6: probe, pause polling, send upgrade, switch. Failure keeps polling."""
+        assert self.protocol is not None
+        sid = self.protocol.info.sid
+        ws: WebSocketTransport | None = None
+        try:
+            ws = await WebSocketTransport.open(
+                self._http,
+                self._url.websocket(sid),
+                self._headers,
+                ssl=self._ssl,
+                request_timeout=self._request_timeout,
+                extra=self._ws_options,
+            )
+            await ws.write([engineio.PROBE])
+            answer = await ws.read_one(self._request_timeout)
+            if answer != engineio.PROBE_ANSWER:
+                raise TransportError(f"unexpected answer to the upgrade probe: {str(answer)[:40]!r}")
+            self._reader_paused.clear()
+            self._upgrade_done.clear()
+            self._wake.set()
+            await asyncio.wait_for(self._reader_paused.wait(), self._request_timeout + 10)
+            await asyncio.wait_for(self._writer_idle.wait(), self._request_timeout + 10)
+            if self.closed:
+                await ws.close()
+                return
+            await ws.write([engineio.UPGRADE])
+            self.transport = ws
+            self.log.info("upgraded to websocket")
+        except asyncio.CancelledError:
+            if ws is not None and self.transport is not ws:
+                await ws.close()
+            raise
+        except (ConnectionError, TransportError, EOFError, asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
+            self.log.info("websocket upgrade failed, staying on polling: %s", exc or type(exc).__name__)
+            if ws is not None:
+                await ws.close()
+        finally:
+            self._upgrade_done.set()
+            self._wake.set()
+
+    # --- closing ---------------------------------------------------------------------
+
+    def _finish(self, reason: str, error: BaseException | None, notify: bool = True) -> None:
+        """Mark the connection closed (once) and tell the owner why."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_reason = reason
+        self._outbox = []
+        self._upgrade_done.set()
+        self._wake.set()
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        transport = self.transport
+        if notify and transport is not None:
+            # Drop the socket without ceremony: the peer is gone or misbehaving.
+            asyncio.get_running_loop().create_task(transport.close())
+        if notify:
+            self._on_close(reason, error)
+
+    async def _cancel_tasks(self) -> None:
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,54 @@
+"""AsyncClientNamespace: class-based handlers (python-socketio's API).
+
+``on_<event>`` methods handle events (coroutines allowed); ``trigger_event`` dispatches
+and may be overridden for a catch-all. ``emit``/``send``/``call``/``disconnect`` are
+bound to the namespace. A decorator handler registered on the client for the same event
+wins over the method (resolution order in :meth:`AsyncClient._find_handler`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["AsyncClientNamespace"]
+
+
+class AsyncClientNamespace:
+    """Base class for class-based namespaces of an :class:`AsyncClient`."""
+
+    def __init__(self, namespace: str | None = None) -> None:
+        self.namespace = namespace or "/"
+        self.client: Any = None
+
+    def _set_client(self, client: Any) -> None:
+        self.client = client
+
+    def is_asyncio_based(self) -> bool:
+        return True
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Call ``on_<event>`` if it exists; its return value answers an ack request."""
+        handler = getattr(self, "on_" + str(event), None)
+        if handler is None:
+            return None
+        if event == "disconnect" and args:
+            from .client import _takes_argument
+
+            if not _takes_argument(handler):
+                args = ()
+        result = handler(*args)
+        if hasattr(result, "__await__"):
+            result = await result
+        return result
+
+    async def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> None:
+        await self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
+
+    async def send(self, data: Any, namespace: str | None = None, callback: Any = None) -> None:
+        await self.client.send(data, namespace=namespace or self.namespace, callback=callback)
+
+    async def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None) -> Any:
+        return await self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
+
+    async def disconnect(self) -> None:
+        await self.client.disconnect()

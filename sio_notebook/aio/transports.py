@@ -1,0 +1,243 @@
+"""HTTP long-polling and WebSocket transports on aiohttp.
+
+A transport only moves frames: ``read()`` returns the next frames from the server and
+``write(frames)`` sends frames. Encoding of polling bodies uses the sans-I/O codec;
+aiohttp and OS errors are turned into our TransportError here, at the boundary, and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+from ..exceptions import ConnectionError, PayloadTooLargeError, TransportError
+from ..sansio import engineio
+from ..sansio.engineio import Frame
+from ..sansio.url import EngineURL
+
+__all__ = ["PollingTransport", "WebSocketTransport", "describe_http_error", "connect_error"]
+
+_TEXT_PLAIN = {"Content-Type": "text/plain;charset=UTF-8"}
+
+
+def describe_http_error(status: int, body: str) -> tuple[str, Any]:
+    """What the server said in an error response (§1.9), as a sentence and the JSON."""
+    data: Any = None
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "message" in data:
+        code = data.get("code")
+        text = f"the server answered HTTP {status}: {data['message']}" + (
+            f" (Engine.IO error code {code})" if code is not None else ""
+        )
+    elif status == 413:
+        text = "the server answered HTTP 413: the payload is larger than its maxHttpBufferSize"
+    else:
+        snippet = body.strip()[:120]
+        text = f"the server answered HTTP {status}" + (f": {snippet!r}" if snippet else "")
+    return text, data
+
+
+def connect_error(url: str, exc: BaseException) -> ConnectionError:
+    """Turn a failure to reach ``url`` into a ConnectionError saying why."""
+    if isinstance(exc, ConnectionError):
+        return exc
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return ConnectionError(f"cannot open a WebSocket to {url}: HTTP {exc.status} {exc.message}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else str(exc.os_error or exc)
+        return ConnectionError(f"cannot connect to {url}: {reason}")
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return ConnectionError(f"timed out connecting to {url}")
+    if isinstance(exc, PayloadTooLargeError):
+        return ConnectionError(str(exc))
+    if isinstance(exc, TransportError):
+        return ConnectionError(f"cannot connect to {url}: {exc}")
+    return ConnectionError(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
+
+
+class PollingTransport:
+    """HTTP long-polling (§1.1): one GET in flight to receive, at most one POST to send."""
+
+    name = "polling"
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        url: EngineURL,
+        headers: dict[str, str],
+        *,
+        ssl: Any,
+        request_timeout: float,
+        timestamp: bool = True,
+    ) -> None:
+        self.http = http
+        self.url = url
+        self.headers = headers
+        self.ssl = ssl
+        self.request_timeout = request_timeout
+        self.timestamp = timestamp
+        self.sid: str | None = None
+        self.max_payload = 1_000_000
+        self.read_timeout = 60.0
+
+    async def handshake(self) -> engineio.OpenInfo:
+        """GET the open packet (§1.4); extra packets in that body are returned by read()."""
+        url = self.url.polling(timestamp=self.timestamp)
+        body = await self._get(url, timeout=self.request_timeout)
+        frames = engineio.decode_payload(body)
+        info = engineio.parse_open(frames[0])
+        self.sid = info.sid
+        self.max_payload = info.max_payload
+        self.read_timeout = info.ping_interval + info.ping_timeout + self.request_timeout
+        self._early = frames[1:]
+        return info
+
+    async def read(self) -> list[Frame]:
+        early = getattr(self, "_early", None)
+        if early:
+            self._early = []
+            return early
+        url = self.url.polling(self.sid, timestamp=self.timestamp)
+        body = await self._get(url, timeout=self.read_timeout)
+        return engineio.decode_payload(body)
+
+    async def write(self, frames: list[Frame]) -> None:
+        """POST the frames, in as many bodies as maxPayload requires (§1.7)."""
+        for batch in _batches(frames, self.max_payload):
+            url = self.url.polling(self.sid, timestamp=self.timestamp)
+            try:
+                async with self.http.post(
+                    url,
+                    data=engineio.encode_payload(batch).encode("utf-8"),
+                    headers={**self.headers, **_TEXT_PLAIN},
+                    ssl=self.ssl,
+                    timeout=aiohttp.ClientTimeout(total=self.request_timeout),
+                ) as resp:
+                    if resp.status != 200:
+                        text, _ = describe_http_error(resp.status, await resp.text())
+                        error = PayloadTooLargeError if resp.status == 413 else TransportError
+                        raise error(f"POST failed: {text}", resp.status)
+                    await resp.read()
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                raise TransportError(f"POST failed: {type(exc).__name__}: {exc}") from exc
+
+    async def close(self) -> None:
+        """Tell the server we are leaving (§1.8): POST ``1``; best effort."""
+        if self.sid is None:
+            return
+        try:
+            await asyncio.wait_for(self.write([engineio.CLOSE]), self.request_timeout)
+        except (TransportError, asyncio.TimeoutError):
+            pass
+
+    async def _get(self, url: str, timeout: float) -> str:
+        try:
+            async with self.http.get(
+                url, headers=self.headers, ssl=self.ssl, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as resp:
+                body = await resp.text(encoding="utf-8")
+                if resp.status != 200:
+                    text, data = describe_http_error(resp.status, body)
+                    if self.sid is None:  # handshake: the caller reports it as a refusal
+                        raise ConnectionError(text, data)
+                    raise TransportError(f"GET failed: {text}", resp.status)
+                return body
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            if self.sid is None:
+                raise connect_error(self.url.http_base, exc) from exc
+            raise TransportError(f"GET failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _batches(frames: list[Frame], max_payload: int) -> list[list[Frame]]:
+    """Split frames so each POST stays under maxPayload, as the JS client estimates it.
+
+    §1.7: 1 + per packet its UTF-8 length (binary x 1.33) + 2; a single oversized packet
+    still goes alone (the server then answers 413, reported to the caller).
+    """
+    batches: list[list[Frame]] = []
+    current: list[Frame] = []
+    size = 1
+    for frame in frames:
+        if isinstance(frame, str):
+            length = len(frame) if frame.isascii() else len(frame.encode("utf-8"))
+        else:
+            length = int(len(frame) * 1.34) + 1
+        length += 2
+        if current and size + length > max_payload:
+            batches.append(current)
+            current, size = [], 1
+        current.append(frame)
+        size += length
+    if current:
+        batches.append(current)
+    return batches
+
+
+class WebSocketTransport:
+    """One Engine.IO packet per WebSocket frame (§1.3)."""
+
+    name = "websocket"
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self._text = aiohttp.WSMsgType.TEXT
+        self._binary = aiohttp.WSMsgType.BINARY
+
+    @classmethod
+    async def open(
+        cls,
+        http: aiohttp.ClientSession,
+        url: str,
+        headers: dict[str, str],
+        *,
+        ssl: Any,
+        request_timeout: float,
+        extra: dict[str, Any] | None = None,
+    ) -> WebSocketTransport:
+        options: dict[str, Any] = {"autoping": True, "max_msg_size": 0}
+        options.update(extra or {})
+        try:
+            ws = await asyncio.wait_for(http.ws_connect(url, headers=headers, ssl=ssl, **options), request_timeout)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise connect_error(url, exc) from exc
+        return cls(ws)
+
+    async def read(self) -> list[Frame]:
+        msg = await self.ws.receive()
+        kind = msg.type
+        if kind is self._text or kind is self._binary:
+            return [msg.data]
+        if kind is aiohttp.WSMsgType.ERROR:
+            raise TransportError(f"WebSocket error: {msg.data}")
+        code = self.ws.close_code
+        if code == 1009:
+            raise PayloadTooLargeError("the server closed the WebSocket: message too big (1009)", 1009)
+        raise EOFError(f"WebSocket closed by the server (code {code})")
+
+    async def read_one(self, timeout: float) -> Frame:
+        frames = await asyncio.wait_for(self.read(), timeout)
+        return frames[0]
+
+    async def write(self, frames: list[Frame]) -> None:
+        ws = self.ws
+        try:
+            for frame in frames:
+                if isinstance(frame, str):
+                    await ws.send_str(frame)
+                else:
+                    await ws.send_bytes(frame)
+        except (aiohttp.ClientError, ConnectionResetError, RuntimeError, OSError) as exc:
+            raise TransportError(f"WebSocket send failed: {type(exc).__name__}: {exc}") from exc
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self.ws.close(), 2)
+        except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+            pass

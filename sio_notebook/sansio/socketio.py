@@ -1,0 +1,348 @@
+"""Socket.IO protocol 5 packets and the default parser, without I/O.
+
+Encoding (reference/protocol.md §2.2), in order: the type digit; for binary types the
+attachment count and ``-``; the namespace and ``,`` unless it is ``/``; the ack id; the
+payload as compact JSON with non-ASCII kept raw (what JS ``JSON.stringify`` writes).
+
+Binary (§2.3): every bytes-like value anywhere in the data is replaced, depth first and
+in order, by ``{"_placeholder": true, "num": N}``; the buffers follow the text header as
+separate Engine.IO messages. EVENT/ACK packets with binary are re-typed BINARY_EVENT /
+BINARY_ACK automatically.
+
+Decoding is strict: every "must raise" vector of §3.2 raises RemoteProtocolError with
+a message naming the problem. Outgoing packets get the same shape checks and raise
+LocalProtocolError (or TypeError for data JSON cannot carry) before anything is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json as _stdlib_json
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Callable, Protocol
+
+from ..exceptions import LocalProtocolError, RemoteProtocolError
+from .engineio import Frame
+
+__all__ = [
+    "PacketType",
+    "Packet",
+    "Serializer",
+    "Decoder",
+    "JsonSerializer",
+    "RESERVED_EVENTS",
+    "JsonCodec",
+]
+
+
+class PacketType(IntEnum):
+    """§2.1."""
+
+    CONNECT = 0
+    DISCONNECT = 1
+    EVENT = 2
+    ACK = 3
+    CONNECT_ERROR = 4
+    BINARY_EVENT = 5
+    BINARY_ACK = 6
+
+
+CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = PacketType
+
+#: §2.2: names that can be neither emitted nor received as events.
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
+
+_MAX_ACK_ID = 2**53  # JS integers are exact up to here; ids are counters from 0
+_BYTES = (bytes, bytearray, memoryview)
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """One Socket.IO packet. ``data`` is the decoded payload, binary already restored."""
+
+    type: PacketType
+    namespace: str = "/"
+    data: Any = None
+    id: int | None = None
+
+
+class Decoder(Protocol):
+    """Turns Engine.IO messages into packets; stateful because of binary attachments."""
+
+    def feed(self, message: Frame) -> Packet | None:
+        """Return the packet completed by this message, or None while attachments are due."""
+
+    def reset(self) -> None:
+        """Forget a half-received binary packet (after a transport loss)."""
+
+
+class Serializer(Protocol):
+    """A Socket.IO parser: the default JSON one, or msgpack (``serializer=`` option)."""
+
+    def encode(self, packet: Packet) -> list[Frame]: ...
+
+    def decoder(self) -> Decoder: ...
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+
+class JsonCodec:
+    """The JSON functions the default parser uses.
+
+    ``json_module`` is python-socketio's ``json=`` option: any module with ``dumps`` and
+    ``loads``. Unlike python-socketio it is applied per client, never process-wide.
+    The output is what JS ``JSON.stringify`` writes: no spaces, raw UTF-8, dates as ISO
+    strings; data JSON cannot carry (sets, objects, NaN, circular structures) raises
+    TypeError.
+    """
+
+    __slots__ = ("loads", "_dumps", "_custom")
+
+    def __init__(self, json_module: Any = None) -> None:
+        self._custom = json_module is not None and json_module is not _stdlib_json
+        module = json_module or _stdlib_json
+        self.loads: Callable[[str | bytes], Any] = module.loads
+        self._dumps = module.dumps
+
+    def dumps(self, data: Any, default: Callable[[Any], Any]) -> str:
+        try:
+            if self._custom:
+                out = self._dumps(data, default=default)
+                return out.decode("utf-8") if isinstance(out, bytes) else out
+            return _stdlib_json.dumps(
+                data, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=default
+            )
+        except TypeError:
+            raise
+        except (ValueError, RecursionError) as exc:  # NaN/Infinity, circular references
+            raise TypeError(f"data cannot be sent as JSON: {exc}") from exc
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        # JS Date.toJSON(): ISO 8601 in UTC with milliseconds.
+        if value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(timespec="milliseconds") + "Z"
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    raise TypeError(
+        f"Object of type {type(value).__name__} cannot be sent: "
+        "use JSON types (dict, list, str, int, float, bool, None) or bytes"
+    )
+
+
+# --- encoding ------------------------------------------------------------------------
+
+
+def check_outgoing(packet: Packet) -> None:
+    """isPacketValid for packets we send (§3.2); raises LocalProtocolError."""
+    ns = packet.namespace
+    if not isinstance(ns, str) or not ns.startswith("/"):
+        raise LocalProtocolError(f"namespace must be a string starting with '/', not {ns!r}")
+    if packet.id is not None and (
+        not isinstance(packet.id, int) or isinstance(packet.id, bool) or not 0 <= packet.id < _MAX_ACK_ID
+    ):
+        raise LocalProtocolError(f"invalid ack id {packet.id!r}")
+    if packet.type in (EVENT, BINARY_EVENT):
+        data = packet.data
+        if not isinstance(data, (list, tuple)) or not data:
+            raise LocalProtocolError("an EVENT needs a non-empty list whose first item is the event name")
+        name = data[0]
+        if isinstance(name, bool) or not isinstance(name, (str, int, float)):
+            raise LocalProtocolError(f"event name must be a string, not {type(name).__name__}")
+        if name in RESERVED_EVENTS:
+            raise LocalProtocolError(f"{name!r} is a reserved event name and cannot be emitted")
+    elif packet.type in (ACK, BINARY_ACK):
+        if packet.id is None:
+            raise LocalProtocolError("an ACK needs an ack id")
+        if not isinstance(packet.data, (list, tuple)):
+            raise LocalProtocolError("ACK data must be a list of arguments")
+
+
+class JsonSerializer:
+    """The default Socket.IO parser (socket.io-parser 4.2.x wire format)."""
+
+    def __init__(self, json_module: Any = None, max_attachments: int = 10) -> None:
+        self.json = JsonCodec(json_module)
+        self.max_attachments = max_attachments
+
+    def encode(self, packet: Packet) -> list[Frame]:
+        """Encode a packet into its Engine.IO messages: the text header, then buffers."""
+        check_outgoing(packet)
+        ptype = packet.type
+        ns = packet.namespace
+        buffers: list[bytes] = []
+        payload = ""
+        if packet.data is not None:
+            if ptype in (EVENT, ACK, BINARY_EVENT, BINARY_ACK):
+
+                def default(value: Any) -> Any:
+                    # The JSON encoder walks the tree depth first in order, which is
+                    # exactly the placeholder numbering of §2.3, in a single C-speed pass.
+                    if isinstance(value, _BYTES):
+                        buffers.append(bytes(value))
+                        return {"_placeholder": True, "num": len(buffers) - 1}
+                    return _json_default(value)
+
+                payload = self.json.dumps(packet.data, default)
+            else:
+                payload = self.json.dumps(packet.data, _json_default)
+        if buffers:
+            ptype = BINARY_EVENT if ptype in (EVENT, BINARY_EVENT) else BINARY_ACK
+        elif ptype is BINARY_EVENT:
+            ptype = EVENT
+        elif ptype is BINARY_ACK:
+            ptype = ACK
+        header = str(ptype.value)
+        if buffers:
+            header += f"{len(buffers)}-"
+        if ns != "/":
+            header += ns + ","
+        if packet.id is not None:
+            header += str(packet.id)
+        frames: list[Frame] = [header + payload]
+        frames.extend(buffers)
+        return frames
+
+    def decoder(self) -> JsonDecoder:
+        return JsonDecoder(self.json.loads, self.max_attachments)
+
+
+# --- decoding ------------------------------------------------------------------------
+
+
+class JsonDecoder:
+    """Decodes default-parser messages; reassembles binary packets (§2.3).
+
+    Nothing is returned for a binary packet until its last attachment arrives.
+    """
+
+    __slots__ = ("_loads", "max_attachments", "_pending", "_buffers", "_expected")
+
+    def __init__(self, loads: Callable[[str], Any], max_attachments: int = 10) -> None:
+        self._loads = loads
+        self.max_attachments = max_attachments
+        self._pending: Packet | None = None
+        self._buffers: list[bytes] = []
+        self._expected = 0
+
+    def reset(self) -> None:
+        self._pending = None
+        self._buffers = []
+        self._expected = 0
+
+    def feed(self, message: Frame) -> Packet | None:
+        if isinstance(message, str):
+            if self._pending is not None:
+                self.reset()
+                raise RemoteProtocolError("got plaintext data when reconstructing a packet")
+            packet, attachments = self._decode_text(message)
+            if attachments:
+                self._pending = packet
+                self._expected = attachments
+                self._buffers = []
+                return None
+            return packet
+        if self._pending is None:
+            raise RemoteProtocolError("got binary data when not reconstructing a packet")
+        self._buffers.append(message)
+        if len(self._buffers) < self._expected:
+            return None
+        pending, buffers = self._pending, self._buffers
+        self.reset()
+        data = _reconstruct(pending.data, buffers)
+        return Packet(pending.type, pending.namespace, data, pending.id)
+
+    def _decode_text(self, text: str) -> tuple[Packet, int]:
+        if not text:
+            raise RemoteProtocolError("empty Socket.IO packet")
+        char = text[0]
+        if not "0" <= char <= "6" or len(char) != 1:
+            raise RemoteProtocolError(f"unknown packet type {char!r} in {text[:40]!r}")
+        ptype = PacketType(ord(char) - 48)
+        pos = 1
+        end = len(text)
+        attachments = 0
+        if ptype is BINARY_EVENT or ptype is BINARY_ACK:
+            dash = text.find("-", 1)
+            count = text[1:dash] if dash > 0 else ""
+            if not count.isdigit() or not count.isascii() or len(count) > 10:
+                raise RemoteProtocolError(f"Illegal attachments in {text[:40]!r}")
+            attachments = int(count)
+            if attachments == 0:  # socket.io-parser 4.2.7 rejects 0 too
+                raise RemoteProtocolError(f"Illegal attachments in {text[:40]!r}")
+            if attachments > self.max_attachments:
+                raise RemoteProtocolError(
+                    f"too many attachments ({attachments} > max_attachments={self.max_attachments})"
+                )
+            pos = dash + 1
+        namespace = "/"
+        if pos < end and text[pos] == "/":
+            comma = text.find(",", pos)
+            if comma < 0:
+                comma = end
+            namespace = text[pos:comma]
+            query = namespace.find("?")  # v4-era "/nsp?query" forms: the query is not ours
+            if query >= 0:
+                namespace = namespace[:query]
+            pos = comma + 1
+        ack_id = None
+        start = pos
+        while pos < end and "0" <= text[pos] <= "9":
+            pos += 1
+        if pos > start:
+            if pos - start > 16:
+                raise RemoteProtocolError(f"ack id too long in {text[:40]!r}")
+            ack_id = int(text[start:pos])
+        data = None
+        if pos < end:
+            try:
+                data = self._loads(text[pos:])
+            except ValueError as exc:
+                raise RemoteProtocolError(f"invalid payload {text[pos:pos + 40]!r}: {exc}") from exc
+        _check_incoming(ptype, namespace, data, ack_id, text)
+        return Packet(ptype, namespace, data, ack_id), attachments
+
+
+def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: str) -> None:
+    """Payload shape per type (socket.io-parser isPayloadValid)."""
+    if ptype is EVENT or ptype is BINARY_EVENT:
+        if type(data) is not list or not data:
+            raise RemoteProtocolError(f"invalid payload for an EVENT: {text[:60]!r}")
+        name = data[0]
+        if type(name) is not str:
+            if isinstance(name, bool) or not isinstance(name, (int, float)):
+                raise RemoteProtocolError(f"invalid payload: event name must be a string in {text[:60]!r}")
+        elif name in RESERVED_EVENTS:
+            raise RemoteProtocolError(f"invalid payload: reserved event name {name!r}")
+    elif ptype is ACK or ptype is BINARY_ACK:
+        if type(data) is not list or ack_id is None:
+            raise RemoteProtocolError(f"invalid payload for an ACK: {text[:60]!r}")
+    elif ptype is CONNECT:
+        if data is not None and type(data) is not dict:
+            raise RemoteProtocolError(f"invalid payload for CONNECT: {text[:60]!r}")
+    elif ptype is DISCONNECT:
+        if data is not None:
+            raise RemoteProtocolError(f"invalid payload: DISCONNECT carries no data: {text[:60]!r}")
+    elif ptype is CONNECT_ERROR:
+        if type(data) is not dict and type(data) is not str:
+            raise RemoteProtocolError(f"invalid payload for CONNECT_ERROR: {text[:60]!r}")
+
+
+def _reconstruct(data: Any, buffers: list[bytes]) -> Any:
+    """Replace placeholders with their buffers (§2.3), validating every ``num``."""
+    if type(data) is dict:
+        if data.get("_placeholder") is True and "num" in data:
+            num = data["num"]
+            if type(num) is not int or not 0 <= num < len(buffers):
+                raise RemoteProtocolError(f"illegal attachments: placeholder num {num!r}")
+            return buffers[num]
+        return {key: _reconstruct(value, buffers) for key, value in data.items()}
+    if type(data) is list:
+        return [_reconstruct(item, buffers) for item in data]
+    return data
