@@ -9,12 +9,19 @@ from typing import Any
 
 from . import exceptions
 from .aio import AsyncClient, AsyncClientNamespace, ClientStatus, Reason
+from .aio.simple import AsyncSimpleClient
+from .sync import Client, ClientNamespace
+from .sync.simple import SimpleClient
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AsyncClient",
     "AsyncClientNamespace",
+    "AsyncSimpleClient",
+    "Client",
+    "ClientNamespace",
+    "SimpleClient",
     "ClientStatus",
     "Reason",
     "exceptions",

@@ -1,0 +1,294 @@
+"""Client: python-socketio's thread-based client API, as a facade over AsyncClient.
+
+There is one protocol implementation. A Client owns an AsyncClient that lives on the
+process-wide loop thread (:mod:`.portal`); every blocking method hops onto that loop and
+waits for the result. Handlers, callbacks and ``on_any`` listeners run on the Client's
+own dispatcher thread (:mod:`.dispatcher`), in arrival order, so they may call
+``emit()``/``call()``/``disconnect()`` without deadlock, and a slow handler never delays
+the heartbeat. ``emit`` and ``call`` are safe from any number of threads at once: each
+emit's frames (binary attachments included) are queued atomically on the loop thread.
+
+The loop and dispatcher threads are daemons, and an ``atexit`` hook disconnects clients
+that are still connected, so a script that returns from main exits promptly.
+"""
+
+from __future__ import annotations
+
+import atexit
+import inspect
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from ..aio.client import AsyncClient, ClientStatus, Reason, _Ack
+from ..exceptions import SocketIOError
+from .dispatcher import Dispatcher
+from .portal import LoopThread
+
+__all__ = ["Client"]
+
+Handler = Callable[..., Any]
+_live_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+class _LoopSideClient(AsyncClient):
+    """The AsyncClient inside a Client: hands every user callable to the dispatcher."""
+
+    def __init__(self, portal: LoopThread, dispatcher: Dispatcher, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._portal = portal
+        self._dispatcher = dispatcher
+
+    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack_id: int | None) -> None:
+        self._dispatcher.submit(self._invoke, handler, args, ns, ack_id)
+
+    def _invoke(self, handler: Handler, args: tuple[Any, ...], ns: str, ack_id: int | None) -> None:
+        """Runs on the dispatcher thread."""
+        try:
+            result = handler(*args)
+            if inspect.isawaitable(result):  # a coroutine handler given to the thread Client
+                result = self._portal.run(_await(result))
+        except Exception:
+            self.logger.exception("error in the handler for an event on %s", ns)
+            result = None
+        if ack_id is not None:
+            self._portal.call_soon(self._send_ack, ns, ack_id, result)
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class Client:
+    """A Socket.IO client for threads (python-socketio's ``Client`` API)."""
+
+    reason = Reason
+
+    def __init__(
+        self,
+        reconnection: bool = True,
+        reconnection_attempts: int = 0,
+        reconnection_delay: float = 1,
+        reconnection_delay_max: float = 5,
+        randomization_factor: float = 0.5,
+        logger: bool | logging.Logger = False,
+        serializer: str | Any = "default",
+        json: Any = None,
+        handle_sigint: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._portal = LoopThread.shared()
+        self._dispatcher = Dispatcher("sio-notebook-handlers", logging.getLogger("sio_notebook.client"))
+        self._async = _LoopSideClient(
+            self._portal,
+            self._dispatcher,
+            reconnection=reconnection,
+            reconnection_attempts=reconnection_attempts,
+            reconnection_delay=reconnection_delay,
+            reconnection_delay_max=reconnection_delay_max,
+            randomization_factor=randomization_factor,
+            logger=logger,
+            serializer=serializer,
+            json=json,
+            handle_sigint=handle_sigint,
+            **kwargs,
+        )
+        self._async.add_status_listener(self._on_state_change)
+        self._status_listeners: list[Callable[[], None]] = []
+        self._any_wrappers: dict[Any, Callable[..., None]] = {}
+        self._any_out_wrappers: dict[Any, Callable[..., None]] = {}
+
+    # --- attributes (python-socketio names) ------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._async.connected
+
+    @property
+    def sid(self) -> str | None:
+        return self._async.sid
+
+    @property
+    def namespaces(self) -> dict[str, str]:
+        return self._portal.call(lambda: self._async.namespaces)
+
+    @property
+    def state(self) -> str:
+        return self._async.state
+
+    @property
+    def handlers(self) -> dict[str, dict[Any, Handler]]:
+        return self._async.handlers
+
+    @property
+    def namespace_handlers(self) -> dict[str, Any]:
+        return self._async.namespace_handlers
+
+    @property
+    def failed_namespaces(self) -> list[str]:
+        return self._async.failed_namespaces
+
+    @property
+    def connection_url(self) -> Any:
+        return self._async.connection_url
+
+    @property
+    def logger(self) -> logging.Logger:
+        return self._async.logger
+
+    def get_sid(self, namespace: str | None = None) -> str | None:
+        return self._async.get_sid(namespace)
+
+    def transport(self) -> str | None:
+        return self._async.transport()
+
+    def recovered(self, namespace: str | None = None) -> bool:
+        return self._async.recovered(namespace)
+
+    def status(self) -> ClientStatus:
+        return self._portal.call(self._async.status)
+
+    def add_status_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (on the dispatcher thread) whenever ``state`` changes."""
+        self._status_listeners.append(listener)
+
+    def remove_status_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._status_listeners:
+            self._status_listeners.remove(listener)
+
+    # --- registration ----------------------------------------------------------------
+
+    def on(self, event: Any, handler: Handler | None = None, namespace: str | None = None) -> Any:
+        return self._async.on(event, handler, namespace)
+
+    def event(self, *args: Any, **kwargs: Any) -> Any:
+        return self._async.event(*args, **kwargs)
+
+    def register_namespace(self, namespace_handler: Any) -> None:
+        from .namespace import ClientNamespace
+
+        if not isinstance(namespace_handler, ClientNamespace):
+            raise ValueError("Not a ClientNamespace instance (use AsyncClientNamespace with AsyncClient)")
+        namespace_handler._set_client(self)
+        self._async.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    def on_any(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
+        """``listener(namespace, event, args)`` for every incoming event, on the handler thread."""
+        wrapper = self._any_wrappers[listener] = self._on_dispatcher(listener)
+        self._portal.call(self._async.on_any, wrapper)
+
+    def off_any(self, listener: Callable[..., None] | None = None) -> None:
+        if listener is None:
+            self._any_wrappers.clear()
+            self._portal.call(self._async.off_any, None)
+        elif listener in self._any_wrappers:
+            self._portal.call(self._async.off_any, self._any_wrappers.pop(listener))
+
+    def on_any_outgoing(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
+        wrapper = self._any_out_wrappers[listener] = self._on_dispatcher(listener)
+        self._portal.call(self._async.on_any_outgoing, wrapper)
+
+    def off_any_outgoing(self, listener: Callable[..., None] | None = None) -> None:
+        if listener is None:
+            self._any_out_wrappers.clear()
+            self._portal.call(self._async.off_any_outgoing, None)
+        elif listener in self._any_out_wrappers:
+            self._portal.call(self._async.off_any_outgoing, self._any_out_wrappers.pop(listener))
+
+    def _on_dispatcher(self, listener: Callable[..., None]) -> Callable[..., None]:
+        submit = self._dispatcher.submit
+        return lambda *args: submit(listener, *args)
+
+    # --- connection ------------------------------------------------------------------
+
+    def connect(
+        self,
+        url: Any,
+        headers: Any = {},  # noqa: B006 - python-socketio's signature; never mutated
+        auth: Any = None,
+        transports: Any = None,
+        namespaces: Any = None,
+        socketio_path: str = "socket.io",
+        wait: bool = True,
+        wait_timeout: float = 1,
+        retry: bool = False,
+    ) -> None:
+        """Connect (blocking); same arguments and errors as AsyncClient.connect."""
+        self._dispatcher.start()
+        _live_clients.add(self)
+        self._portal.run(
+            self._async.connect(
+                url,
+                headers=headers,
+                auth=auth,
+                transports=transports,
+                namespaces=namespaces,
+                socketio_path=socketio_path,
+                wait=wait,
+                wait_timeout=wait_timeout,
+                retry=retry,
+            )
+        )
+
+    def emit(self, event: Any, data: Any = None, namespace: str | None = None, callback: Handler | None = None) -> None:
+        """Send an event; thread-safe. Returns once it is queued (or buffered)."""
+        token = _Ack(callback) if callback is not None else None
+        self._portal.call(self._async._emit, event, data, namespace or "/", token)
+
+    def send(self, data: Any, namespace: str | None = None, callback: Handler | None = None) -> None:
+        self.emit("message", data=data, namespace=namespace, callback=callback)
+
+    def call(self, event: Any, data: Any = None, namespace: str | None = None, timeout: float | None = 60) -> Any:
+        """Emit and block until the ack; TimeoutError / DisconnectedError as AsyncClient."""
+        return self._portal.run(self._async.call(event, data=data, namespace=namespace, timeout=timeout))
+
+    def disconnect(self) -> None:
+        """Disconnect; works from handlers, background tasks and other threads."""
+        self._portal.run(self._async.disconnect())
+        if not self._dispatcher.in_dispatcher():
+            self._dispatcher.join(5)
+
+    def shutdown(self) -> None:
+        self.disconnect()
+
+    def wait(self) -> None:
+        """Block until disconnected for good. Ctrl-C disconnects cleanly and re-raises."""
+        try:
+            self._portal.run(self._async.wait())
+        except KeyboardInterrupt:
+            self.disconnect()
+            raise
+        if not self._dispatcher.in_dispatcher():
+            self._dispatcher.join(5)
+
+    def sleep(self, seconds: float = 0) -> None:
+        time.sleep(seconds)
+
+    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> threading.Thread:
+        """Run ``target`` in a daemon thread; the returned object has ``join()``."""
+        thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
+        thread.start()
+        return thread
+
+    # --- internals -------------------------------------------------------------------
+
+    def _on_state_change(self) -> None:
+        """On the loop thread: relay to listeners; retire the dispatcher when done."""
+        for listener in list(self._status_listeners):
+            self._dispatcher.submit(listener)
+        if self._async.state == "disconnected":
+            self._dispatcher.stop()
+
+
+@atexit.register
+def _disconnect_at_exit() -> None:
+    """Leave cleanly at interpreter exit (bounded: a dead server cannot hold us)."""
+    for client in list(_live_clients):
+        if client.state != "disconnected":
+            try:
+                client._portal.run(client._async.disconnect(), timeout=2)
+            except (SocketIOError, TimeoutError, RuntimeError, OSError):
+                pass
