@@ -44,7 +44,8 @@ from ..sansio.session import (
     NamespaceState,
     ServerDisconnected,
 )
-from ..sansio.socketio import RESERVED_EVENTS, JsonSerializer, Serializer
+from ..sansio.retry import RetryItem, RetryQueue
+from ..sansio.socketio import EVENT, RESERVED_EVENTS, JsonSerializer, Packet, Serializer
 from ..sansio.url import parse_url
 from .engine import (
     CLIENT_DISCONNECT,
@@ -58,6 +59,7 @@ from .engine import (
 __all__ = ["AsyncClient", "ClientStatus", "Reason"]
 
 _TRANSPORTS = ("polling", "websocket")
+_LIFECYCLE_EVENTS = frozenset({"reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed", "ping"})
 Handler = Callable[..., Any]
 
 
@@ -91,25 +93,51 @@ class ClientStatus:
 
 
 class _Ack:
-    """An ack token: what to do when the server answers (or never will)."""
+    """An ack token: what to do when the server answers (or never will).
 
-    __slots__ = ("callback", "future", "error_first", "client")
+    Three kinds: a future (``call()``), a plain callback ``cb(*args)``, and an
+    error-first callback ``cb(err, *args)`` (emits with a timeout). JS 4.7.5 rules on
+    loss: futures and error-first callbacks get the error; plain callbacks are dropped.
+    """
 
-    def __init__(self, callback: Handler | None = None, future: asyncio.Future[Any] | None = None) -> None:
+    __slots__ = ("callback", "future", "error_first", "client", "timer", "done")
+
+    def __init__(
+        self,
+        callback: Handler | None = None,
+        future: asyncio.Future[Any] | None = None,
+        error_first: bool = False,
+        client: AsyncClient | None = None,
+    ) -> None:
         self.callback = callback
         self.future = future
+        self.error_first = error_first
+        self.client = client
+        self.timer: asyncio.TimerHandle | None = None
+        self.done = False
 
     def resolve(self, client: AsyncClient, args: list[Any]) -> None:
+        if self.done:
+            return  # an ack can only be used once
+        self.done = True
+        if self.timer is not None:
+            self.timer.cancel()
         if self.future is not None:
             if not self.future.done():
                 self.future.set_result(args)
         elif self.callback is not None:
-            client._run_callback(self.callback, args)
+            client._run_callback(self.callback, [None, *args] if self.error_first else args)
 
     def fail(self, error: BaseException) -> None:
-        # JS 4.7.5 rule: awaited acks get the error; plain callbacks are dropped.
+        if self.done:
+            return
+        self.done = True
+        if self.timer is not None:
+            self.timer.cancel()
         if self.future is not None and not self.future.done():
             self.future.set_exception(error)
+        elif self.error_first and self.callback is not None and self.client is not None:
+            self.client._run_callback(self.callback, [error])
 
 
 async def _resolve(value: Any) -> Any:
@@ -159,6 +187,8 @@ class AsyncClient:
         buffer_overflow: str = "error",
         try_all_transports: bool = False,
         upgrade: bool = True,
+        ack_timeout: float | None = None,
+        retries: int = 0,
     ) -> None:
         if reconnection_delay <= 0 or reconnection_delay_max <= 0:
             raise ValueError("reconnection delays must be positive")
@@ -176,6 +206,14 @@ class AsyncClient:
         self.timestamp_requests = timestamp_requests
         self.try_all_transports = try_all_transports
         self.upgrade = upgrade
+        if retries and not ack_timeout:
+            raise ValueError("retries needs ack_timeout: a packet is re-sent when its ack does not come in time")
+        #: Default timeout of emits with a callback: callbacks become error-first (JS ``ackTimeout``).
+        self.ack_timeout = ack_timeout
+        #: At-least-once delivery: re-send an unacknowledged emit up to this many times (JS ``retries``).
+        self.retries = retries
+        self._retry_queues: dict[str, RetryQueue] = {}
+        self._lifecycle: dict[str, list[Handler]] = {}
         self.serializer = _make_serializer(serializer, json)
         self._session = ClientSession(
             self.serializer,
@@ -465,15 +503,124 @@ class AsyncClient:
     # --- emitting --------------------------------------------------------------------
 
     async def emit(
-        self, event: Any, data: Any = None, namespace: str | None = None, callback: Handler | None = None
+        self,
+        event: Any,
+        data: Any = None,
+        namespace: str | None = None,
+        callback: Handler | None = None,
+        *,
+        timeout: float | None = None,
+        volatile: bool = False,
     ) -> None:
         """Send an event. A tuple ``data`` is sent as several arguments.
 
         While the client is connecting or reconnecting the event is buffered and sent
-        once connected. Raises TypeError for data JSON cannot carry, ValueError for a
-        reserved event name and BadNamespaceError if the namespace is not connected.
+        once connected (unless ``volatile``: then it is dropped). With a ``timeout`` (or
+        the client's ``ack_timeout``) the callback is error-first, ``callback(err,
+        *args)``: ``err`` is None, TimeoutError, or DisconnectedError when the ack can no
+        longer come. With the client's ``retries`` the event is re-sent until acked.
+        Raises TypeError for data JSON cannot carry, ValueError for a reserved event
+        name and BadNamespaceError if the namespace is not connected.
         """
-        self._emit(event, data, namespace or "/", _Ack(callback) if callback is not None else None)
+        self._emit_public(event, data, namespace or "/", callback, timeout, volatile)
+
+    def _emit_public(
+        self, event: Any, data: Any, namespace: str, callback: Handler | None, timeout: float | None, volatile: bool
+    ) -> None:
+        """emit() without the coroutine (the thread Client calls this on the loop)."""
+        timeout = timeout if timeout is not None else self.ack_timeout
+        if self.retries and not volatile:
+            self._emit_with_retries(event, data, namespace, callback, timeout)
+            return
+        token = None
+        if callback is not None:
+            token = _Ack(callback, error_first=timeout is not None, client=self)
+        self._emit(event, data, namespace, token, volatile)
+        if token is not None and timeout is not None:
+            token.timer = asyncio.get_running_loop().call_later(timeout, self._ack_expired, token, namespace, event, timeout)
+
+    def _ack_expired(self, token: _Ack, namespace: str, event: Any, timeout: float) -> None:
+        """JS ``timeout()``: the error-first callback gets a timeout; an unsent emit is withdrawn."""
+        if token.done:
+            return
+        self._session.cancel_buffered(token)
+        self._session.forget_ack(namespace, token)
+        token.fail(TimeoutError(f"operation has timed out: no ack for {event!r} on {namespace} within {timeout} s"))
+
+    # --- retries (JS §4.5) -----------------------------------------------------------
+
+    def _emit_with_retries(self, event: Any, data: Any, namespace: str, callback: Handler | None, timeout: float | None) -> None:
+        if isinstance(event, str) and event in RESERVED_EVENTS:
+            raise ValueError(f"{event!r} is a reserved event name and cannot be emitted")
+        if self._state == "disconnected":
+            raise BadNamespaceError(f"{namespace} is not a connected namespace (the client is not connected)")
+        args = [event, *data] if type(data) is tuple else [event] if data is None else [event, data]
+        self.serializer.encode(Packet(EVENT, namespace, args))  # TypeError now, not at send time
+        queue = self._retry_queues.get(namespace)
+        if queue is None:
+            queue = self._retry_queues[namespace] = RetryQueue(self.retries)
+        item = queue.push(RetryItem(namespace, args, callback))
+        if item is not None:
+            self._send_retry(queue, item)
+
+    def _send_retry(self, queue: RetryQueue, item: RetryItem) -> None:
+        """Send the queue head if its namespace is connected (else it waits for connect)."""
+        if self._session.state(item.namespace) is not NamespaceState.CONNECTED or self._engine is None:
+            return
+        timeout = self.ack_timeout
+        assert timeout is not None
+        token = _Ack(lambda *args: self._retry_acked(queue, item, list(args)), client=self)
+        frames = self._session.emit(item.namespace, item.args, token, buffer=False)
+        if frames is None:
+            return
+        queue.sent(item)
+        self._engine.send(frames)
+        self._events_out += 1
+        if self._any_out:
+            self._fire_outgoing(item.namespace, item.args)
+        token.timer = asyncio.get_running_loop().call_later(timeout, self._retry_timed_out, queue, item, token)
+
+    def _retry_acked(self, queue: RetryQueue, item: RetryItem, args: list[Any]) -> None:
+        if item.callback is not None:
+            self._run_callback(item.callback, [None, *args])
+        next_item = queue.acked(item)
+        if next_item is not None:
+            self._send_retry(queue, next_item)
+
+    def _retry_timed_out(self, queue: RetryQueue, item: RetryItem, token: _Ack) -> None:
+        token.done = True
+        self._session.forget_ack(item.namespace, token)
+        gave_up, next_item = queue.timed_out(item)
+        if gave_up and item.callback is not None:
+            self._run_callback(
+                item.callback, [TimeoutError(f"no ack for {item.args[0]!r} after {item.tries} attempts")]
+            )
+        if next_item is not None:
+            self._send_retry(queue, next_item)
+
+    # --- lifecycle events ------------------------------------------------------------
+
+    def on_lifecycle(self, name: str, handler: Handler | None = None) -> Any:
+        """Register a connection lifecycle handler (the JS Manager events).
+
+        ``reconnect_attempt(n)``, ``reconnect(n)``, ``reconnect_error(error)``,
+        ``reconnect_failed()``, ``ping()``. As a decorator or a plain call.
+        """
+        if name not in _LIFECYCLE_EVENTS:
+            raise ValueError(f"unknown lifecycle event {name!r}: one of {sorted(_LIFECYCLE_EVENTS)}")
+
+        def register(func: Handler) -> Handler:
+            self._lifecycle.setdefault(name, []).append(func)
+            return func
+
+        if handler is None:
+            return register
+        register(handler)
+        return None
+
+    def _fire_lifecycle(self, name: str, *args: Any) -> None:
+        for handler in self._lifecycle.get(name, ()):
+            self._run_handler(handler, args, "/", None)
 
     def _emit(self, event: Any, data: Any, namespace: str, token: _Ack | None, volatile: bool = False) -> None:
         if isinstance(event, str) and event in RESERVED_EVENTS:
@@ -571,6 +718,10 @@ class AsyncClient:
             await engine.wait_closed()
         lost = self._session.give_up()
         self._fail_acks(lost, DisconnectedError("the connection is closed; the ack will not arrive"))
+        for queue in self._retry_queues.values():
+            for item in queue.drain():
+                if item.callback is not None:
+                    self._run_callback(item.callback, [DisconnectedError("the connection is closed; not delivered")])
         if self._own_http is not None:
             await self._own_http.close()
             self._own_http = None
@@ -621,6 +772,11 @@ class AsyncClient:
             self._set_state("connected")
         self.logger.info("namespace %s connected (sid %s%s)", event.namespace, event.sid,
                          ", recovered" if event.recovered else "")
+        queue = self._retry_queues.get(event.namespace)
+        if queue is not None:
+            head = queue.head_to_send()  # JS 4.8.2: re-sent before the connect handlers
+            if head is not None:
+                self._send_retry(queue, head)
         self._trigger(event.namespace, "connect", ())
         if self._ns_changed is not None:
             self._ns_changed.set()
@@ -666,6 +822,8 @@ class AsyncClient:
             self._last_error = f"{reason}: {error}"
         was_connected, lost = self._session.engine_lost()
         self._fail_acks(lost, DisconnectedError(f"the connection was lost ({reason}) before the ack arrived"))
+        for queue in self._retry_queues.values():
+            queue.connection_lost()
         self.logger.info("connection lost: %s", reason)
         for ns in was_connected:
             self._trigger(ns, "disconnect", (reason,))
@@ -691,6 +849,7 @@ class AsyncClient:
             if self.reconnection_attempts and attempt >= self.reconnection_attempts:
                 self.logger.warning("reconnection failed after %d attempts: giving up", attempt)
                 self._last_error = f"gave up after {attempt} reconnection attempts: {self._last_error}"
+                self._fire_lifecycle("reconnect_failed")
                 await self._close_for_good(self._disconnect_reason)
                 return
             delay = backoff_delay(attempt, self.reconnection_delay, self.reconnection_delay_max, self.randomization_factor)
@@ -699,15 +858,18 @@ class AsyncClient:
             self._reconnect_attempts += 1
             self._notify_status()
             self.logger.info("reconnection attempt %d", attempt)
+            self._fire_lifecycle("reconnect_attempt", attempt)
             try:
                 await self._open_engine()
             except (ConnectionError, ValueError, TypeError) as exc:
                 self._last_error = str(exc)
                 self.logger.info("reconnection attempt %d failed: %s", attempt, exc)
+                self._fire_lifecycle("reconnect_error", exc)
                 continue
             await self._wait_for_namespaces(max(self.request_timeout, 1))
             if self._engine is not None and not self._engine.closed and self._state == "connected":
                 self._reconnect_task = None
+                self._fire_lifecycle("reconnect", attempt)
                 return
             if self._state == "disconnected":
                 return
@@ -718,6 +880,7 @@ class AsyncClient:
                 if self._all_settled():
                     self._set_state("connected")
                     self._reconnect_task = None
+                    self._fire_lifecycle("reconnect", attempt)
                     return
                 await engine.close()
                 self._session.engine_lost()

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..aio.client import AsyncClient, ClientStatus, Reason, _Ack
+from ..aio.client import AsyncClient, ClientStatus, Reason
 from ..exceptions import SocketIOError
 from .dispatcher import Dispatcher
 from .portal import LoopThread
@@ -233,10 +233,25 @@ class Client:
             )
         )
 
-    def emit(self, event: Any, data: Any = None, namespace: str | None = None, callback: Handler | None = None) -> None:
-        """Send an event; thread-safe. Returns once it is queued (or buffered)."""
-        token = _Ack(callback) if callback is not None else None
-        self._portal.call(self._async._emit, event, data, namespace or "/", token)
+    def emit(
+        self,
+        event: Any,
+        data: Any = None,
+        namespace: str | None = None,
+        callback: Handler | None = None,
+        *,
+        timeout: float | None = None,
+        volatile: bool = False,
+    ) -> None:
+        """Send an event; thread-safe. Returns once it is queued (or buffered).
+
+        Same options as AsyncClient.emit (error-first callbacks with ``timeout``).
+        """
+        self._portal.call(self._async._emit_public, event, data, namespace or "/", callback, timeout, volatile)
+
+    def on_lifecycle(self, name: str, handler: Handler | None = None) -> Any:
+        """Connection lifecycle handlers (see AsyncClient.on_lifecycle); run on the handler thread."""
+        return self._async.on_lifecycle(name, handler)
 
     def send(self, data: Any, namespace: str | None = None, callback: Handler | None = None) -> None:
         self.emit("message", data=data, namespace=namespace, callback=callback)
