@@ -314,8 +314,9 @@ class EngineConnection:
                 task.cancel()
         transport = self.transport
         if notify and transport is not None:
-            # Drop the socket without ceremony: the peer is gone or misbehaving.
-            asyncio.get_running_loop().create_task(transport.close())
+            # Drop the socket without ceremony: the peer is gone or misbehaving. The task
+            # is kept in _tasks so wait_closed() awaits it: nothing outlives the connection.
+            self._tasks.append(asyncio.get_running_loop().create_task(transport.close(), name="sio-close"))
         if notify:
             self._on_close(reason, error)
 
@@ -323,6 +324,7 @@ class EngineConnection:
         current = asyncio.current_task()
         tasks = [t for t in self._tasks if t is not current]
         for task in tasks:
-            task.cancel()
+            if task.get_name() != "sio-close":  # let the socket close finish
+                task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
