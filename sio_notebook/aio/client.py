@@ -433,7 +433,7 @@ class AsyncClient:
         http = self.http_session or self._own_http
         if http is None or http.closed:
             http = self._own_http = aiohttp.ClientSession()
-        ssl = None if self.ssl_verify else False
+        ssl = True if self.ssl_verify else False  # aiohttp 3.14 deprecates ssl=None
         transports = list(self.connection_transports)
         last_error: Exception | None = None
         while transports:
@@ -637,6 +637,11 @@ class AsyncClient:
         if engine is not None and not engine.closed:
             engine.alive()  # a missed deadline closes the engine now: the emit is buffered
         frames = self._session.emit(namespace, args, token, volatile=volatile)
+        if frames is None:
+            dropped = self._session.take_dropped()
+            if dropped:  # the offline buffer's overflow policy dropped these emits
+                self._fail_acks(tuple(dropped), DisconnectedError("dropped: the offline emit buffer is full"))
+            return
         if frames is not None:
             assert self._engine is not None
             self._engine.send(frames)
@@ -883,7 +888,8 @@ class AsyncClient:
                     self._fire_lifecycle("reconnect", attempt)
                     return
                 await engine.close()
-                self._session.engine_lost()
+                _, lost = self._session.engine_lost()
+                self._fail_acks(lost, DisconnectedError("the reconnection attempt failed before the ack arrived"))
             self._set_state("reconnecting")
 
     # --- dispatch --------------------------------------------------------------------

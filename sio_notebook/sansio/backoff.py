@@ -14,6 +14,7 @@ python-socketio.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterator
 
@@ -33,8 +34,10 @@ def backoff_delay(
 
     ``rand`` is the random draw in [0, 1); pass it to make the result deterministic.
     """
-    if delay <= 0:
-        raise ValueError("reconnection_delay must be positive")
+    if not 0 < delay < math.inf:  # also rejects NaN
+        raise ValueError(f"reconnection_delay must be a positive number of seconds, not {delay!r}")
+    if math.isnan(delay_max):  # min(x, nan) is x: the cap would vanish
+        raise ValueError("reconnection_delay_max must be a number of seconds, not nan")
     if delay_max < delay:
         delay_max = delay
     base = delay * 2 ** min(max(attempt, 0), _MAX_EXPONENT)

@@ -91,7 +91,7 @@ def encode_packet(packet: Packet) -> Frame:
     A binary message is the raw bytes with no type byte (v4); everything else is the
     type digit followed by the text data.
     """
-    if isinstance(packet.data, (bytes, bytearray)):
+    if isinstance(packet.data, (bytes, bytearray, memoryview)):
         if packet.type is not PacketType.MESSAGE:
             raise ValueError("only MESSAGE packets can carry binary data")
         return bytes(packet.data)
@@ -119,7 +119,7 @@ def encode_payload(packets: list[Packet] | list[Frame]) -> str:
     parts = []
     for item in packets:
         frame = encode_packet(item) if isinstance(item, Packet) else item
-        if isinstance(frame, (bytes, bytearray)):
+        if isinstance(frame, (bytes, bytearray, memoryview)):
             parts.append("b" + base64.b64encode(frame).decode("ascii"))
         else:
             parts.append(frame)
@@ -175,8 +175,11 @@ def parse_open(frame: Frame) -> OpenInfo:
         )
     try:
         info = json.loads(frame[1:])
+        sid = info["sid"]
+        if not isinstance(sid, str) or not sid:  # str(None) would become the sid "None"
+            raise TypeError(f"'sid' must be a non-empty string, not {sid!r}")
         return OpenInfo(
-            sid=str(info["sid"]),
+            sid=sid,
             upgrades=tuple(info.get("upgrades", ())),
             ping_interval=float(info["pingInterval"]) / 1000.0,
             ping_timeout=float(info["pingTimeout"]) / 1000.0,
@@ -184,7 +187,8 @@ def parse_open(frame: Frame) -> OpenInfo:
             max_payload=int(info.get("maxPayload", 1_000_000)),
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise RemoteProtocolError(f"invalid Engine.IO open packet {frame[:80]!r}") from exc
+        reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise RemoteProtocolError(f"invalid Engine.IO open packet {frame[:80]!r}: {reason}") from exc
 
 
 # --- session rules -------------------------------------------------------------------

@@ -156,6 +156,9 @@ class ClientSession:
         self.buffer_overflow = buffer_overflow
         self._namespaces: dict[str, _Namespace] = {}
         self._buffer: deque[BufferedEmit] = deque()
+        #: Ack tokens of emits the overflow policy dropped; the I/O layer fails them
+        #: (take_dropped) so no callback or call() waits for an ack that cannot come.
+        self._dropped: list[Any] = []
         #: Whether an Engine.IO connection is open underneath.
         self.engine_open = False
 
@@ -214,7 +217,8 @@ class ClientSession:
         payload: Any = auth
         if ns.pid is not None:
             # JS: {pid, offset, ...auth}: the auth keys are merged over pid and offset.
-            payload = {"pid": ns.pid, "offset": ns.offset}
+            # Before any offset, JS's offset is undefined, so JSON leaves the key out.
+            payload = {"pid": ns.pid} if ns.offset is None else {"pid": ns.pid, "offset": ns.offset}
             if isinstance(auth, dict):
                 payload.update(auth)
         if payload is not None and not isinstance(payload, dict):
@@ -392,7 +396,10 @@ class ClientSession:
         sid = data.get("sid")
         if not isinstance(sid, str):
             ns.state = NamespaceState.FAILED
-            return [ConnectError(ns.name, V2_SERVER_MESSAGE, None, self._drop_buffered(ns.name))]
+            ns.pid = None
+            lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
+            ns.pending_acks.clear()
+            return [ConnectError(ns.name, V2_SERVER_MESSAGE, None, lost)]
         pid = data.get("pid")
         ns.recovered = pid is not None and pid == ns.pid
         ns.pid = pid if isinstance(pid, str) else None
@@ -436,6 +443,11 @@ class ClientSession:
         self._buffer = deque(i for i in self._buffer if i.packet.namespace != namespace)
         return lost
 
+    def take_dropped(self) -> list[Any]:
+        """Return and clear the ack tokens of emits dropped by the overflow policy."""
+        dropped, self._dropped = self._dropped, []
+        return dropped
+
     def _push_buffer(self, item: BufferedEmit) -> None:
         limit = self.max_buffered_emits
         if limit is not None and len(self._buffer) >= limit:
@@ -443,7 +455,11 @@ class ClientSession:
                 raise BufferFullError(
                     f"{len(self._buffer)} emits already wait for the connection (max_buffered_emits={limit})"
                 )
-            if self.buffer_overflow == "drop_newest":
+            if self.buffer_overflow == "drop_newest" or not self._buffer:  # limit 0: nothing older
+                if item.token is not None:
+                    self._dropped.append(item.token)
                 return
-            self._buffer.popleft()
+            oldest = self._buffer.popleft()
+            if oldest.token is not None:
+                self._dropped.append(oldest.token)
         self._buffer.append(item)

@@ -105,7 +105,8 @@ class JsonCodec:
     def __init__(self, json_module: Any = None) -> None:
         self._custom = json_module is not None and json_module is not _stdlib_json
         module = json_module or _stdlib_json
-        self.loads: Callable[[str | bytes], Any] = module.loads
+        # JSON.parse rejects NaN/Infinity; the stdlib accepts them unless told not to.
+        self.loads: Callable[[str | bytes], Any] = module.loads if self._custom else _STRICT_LOADS
         self._dumps = module.dumps
 
     def dumps(self, data: Any, default: Callable[[Any], Any]) -> str:
@@ -120,6 +121,13 @@ class JsonCodec:
             raise
         except (ValueError, RecursionError) as exc:  # NaN/Infinity, circular references
             raise TypeError(f"data cannot be sent as JSON: {exc}") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_STRICT_LOADS = _stdlib_json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def _json_default(value: Any) -> Any:
@@ -142,8 +150,8 @@ def _json_default(value: Any) -> Any:
 def check_outgoing(packet: Packet) -> None:
     """isPacketValid for packets we send (§3.2); raises LocalProtocolError."""
     ns = packet.namespace
-    if not isinstance(ns, str) or not ns.startswith("/"):
-        raise LocalProtocolError(f"namespace must be a string starting with '/', not {ns!r}")
+    if not isinstance(ns, str) or not ns.startswith("/") or "," in ns:
+        raise LocalProtocolError(f"namespace must be a string starting with '/' and without ',', not {ns!r}")
     if packet.id is not None and (
         not isinstance(packet.id, int) or isinstance(packet.id, bool) or not 0 <= packet.id < _MAX_ACK_ID
     ):
