@@ -1,0 +1,1 @@
+"""Test peers: the official Node socket.io server and python-socketio, started by launcher.py."""
