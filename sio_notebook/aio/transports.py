@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import socket
+from typing import Any, NoReturn
 
 import aiohttp
 
@@ -22,6 +23,13 @@ from ..sansio.url import EngineURL
 __all__ = ["PollingTransport", "WebSocketTransport", "describe_http_error", "connect_error"]
 
 _TEXT_PLAIN = {"Content-Type": "text/plain;charset=UTF-8"}
+_TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+
+#: At most this many Engine.IO packets per POST body. python-engineio's server decodes
+#: at most 16 packets per body (``Payload.max_decode_packets``) and *silently drops* a
+#: longer body (it logs the ValueError and still answers 200). The Node server has no
+#: such limit; staying under it costs a few more POSTs in a burst and loses nothing.
+MAX_PACKETS_PER_POST = 16
 
 
 def describe_http_error(status: int, body: str) -> tuple[str, Any]:
@@ -44,11 +52,26 @@ def describe_http_error(status: int, body: str) -> tuple[str, Any]:
     return text, data
 
 
+def _is_engineio_error(data: Any) -> bool:
+    """Whether an error body came from an Engine.IO server (§1.9).
+
+    Node answers ``{"code": .., "message": ..}``; python-engineio a JSON string such as
+    ``"Invalid session"``. Anything else (an HTML page, no body) is not Engine.IO.
+    """
+    return (isinstance(data, dict) and "message" in data) or isinstance(data, str)
+
+
 def connect_error(url: str, exc: BaseException) -> ConnectionError:
     """Turn a failure to reach ``url`` into a ConnectionError saying why."""
     if isinstance(exc, ConnectionError):
         return exc
     if isinstance(exc, aiohttp.WSServerHandshakeError):
+        if exc.status == 404 or 200 <= exc.status < 300:
+            # A Socket.IO server upgrades, or refuses with 400/403; a page or a 404 is something else.
+            return ConnectionError(
+                f"{url} is not a Socket.IO server (or socketio_path is wrong): "
+                f"it answered the WebSocket request with HTTP {exc.status}"
+            )
         return ConnectionError(f"cannot open a WebSocket to {url}: HTTP {exc.status} {exc.message}")
     if isinstance(exc, aiohttp.ClientConnectorError):
         reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else str(exc.os_error or exc)
@@ -134,8 +157,9 @@ class PollingTransport:
             return
         try:
             await asyncio.wait_for(self.write([engineio.CLOSE]), self.request_timeout)
-        except (TransportError, asyncio.TimeoutError):
-            pass
+            import logging; logging.getLogger("dbgclose").warning("close POST ok %s", self.sid)
+        except (TransportError, asyncio.TimeoutError) as exc:
+            import logging; logging.getLogger("dbgclose").warning("close POST failed %s %r", self.sid, exc)
 
     async def _get(self, url: str, timeout: float) -> str:
         try:
@@ -146,6 +170,9 @@ class PollingTransport:
                 if resp.status != 200:
                     text, data = describe_http_error(resp.status, body)
                     if self.sid is None:  # handshake: the caller reports it as a refusal
+                        if resp.status < 500 and not _is_engineio_error(data):
+                            # No Engine.IO error body: something else answers at this URL.
+                            text = f"{self.url.http_base} is not a Socket.IO server (or socketio_path is wrong): {text}"
                         raise ConnectionError(text, data)
                     raise TransportError(f"GET failed: {text}", resp.status)
                 return body
@@ -159,7 +186,8 @@ def _batches(frames: list[Frame], max_payload: int) -> list[list[Frame]]:
     """Split frames so each POST stays under maxPayload, as the JS client estimates it.
 
     §1.7: 1 + per packet its UTF-8 length (binary x 1.33) + 2; a single oversized packet
-    still goes alone (the server then answers 413, reported to the caller).
+    still goes alone (the server then answers 413, reported to the caller). Also at most
+    MAX_PACKETS_PER_POST packets per body (python-engineio's limit).
     """
     batches: list[list[Frame]] = []
     current: list[Frame] = []
@@ -170,7 +198,7 @@ def _batches(frames: list[Frame], max_payload: int) -> list[list[Frame]]:
         else:
             length = int(len(frame) * 1.34) + 1
         length += 2
-        if current and size + length > max_payload:
+        if current and (size + length > max_payload or len(current) >= MAX_PACKETS_PER_POST):
             batches.append(current)
             current, size = [], 1
         current.append(frame)
@@ -189,6 +217,11 @@ class WebSocketTransport:
         self.ws = ws
         self._text = aiohttp.WSMsgType.TEXT
         self._binary = aiohttp.WSMsgType.BINARY
+        # TCP_CORK (Linux) while a batch of frames is written: each frame is still its
+        # own WebSocket frame and Engine.IO packet, but the kernel sends full segments
+        # instead of one per frame, which roughly halves the CPU cost of an emit burst.
+        sock = ws.get_extra_info("socket")
+        self._cork_socket = sock if _TCP_CORK is not None and sock is not None else None
 
     @classmethod
     async def open(
@@ -214,7 +247,11 @@ class WebSocketTransport:
         kind = msg.type
         if kind is self._text or kind is self._binary:
             return [msg.data]
-        if kind is aiohttp.WSMsgType.ERROR:
+        self.raise_closed(msg)
+
+    def raise_closed(self, msg: aiohttp.WSMessage) -> NoReturn:
+        """Turn a non-data message (close, error) into our exception."""
+        if msg.type is aiohttp.WSMsgType.ERROR:
             raise TransportError(f"WebSocket error: {msg.data}")
         code = self.ws.close_code
         if code == 1009:
@@ -227,12 +264,19 @@ class WebSocketTransport:
 
     async def write(self, frames: list[Frame]) -> None:
         ws = self.ws
+        cork = self._cork_socket if len(frames) > 1 else None
         try:
-            for frame in frames:
-                if isinstance(frame, str):
-                    await ws.send_str(frame)
-                else:
-                    await ws.send_bytes(frame)
+            if cork is not None:
+                cork.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, 1)
+            try:
+                for frame in frames:
+                    if type(frame) is str:
+                        await ws.send_str(frame)
+                    else:
+                        await ws.send_bytes(frame)
+            finally:
+                if cork is not None:
+                    cork.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, 0)  # uncorking flushes
         except (aiohttp.ClientError, ConnectionResetError, RuntimeError, OSError) as exc:
             raise TransportError(f"WebSocket send failed: {type(exc).__name__}: {exc}") from exc
 

@@ -60,6 +60,9 @@ class MsgPackSerializer:
         except (TypeError, ValueError, OverflowError) as exc:
             raise TypeError(f"data cannot be sent with msgpack: {exc}") from exc
 
+    def encode_event(self, namespace: str, args: list[Any], ack_id: int | None) -> list[Frame]:
+        return self.encode(Packet(EVENT, namespace, args, ack_id))
+
     def decoder(self) -> MsgPackDecoder:
         return MsgPackDecoder(self._msgpack)
 

@@ -100,7 +100,11 @@ class ServerDisconnected:
     lost_acks: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+# EventReceived and AckReceived are built once per packet: plain slotted dataclasses
+# (a frozen one costs three times as much to build). Treat them as immutable.
+
+
+@dataclass(slots=True)
 class EventReceived:
     namespace: str
     name: Any
@@ -108,7 +112,7 @@ class EventReceived:
     ack_id: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AckReceived:
     namespace: str
     token: Any
@@ -151,6 +155,8 @@ class ClientSession:
             raise ValueError(f"buffer_overflow must be one of {OVERFLOW_POLICIES}, not {buffer_overflow!r}")
         self.serializer = serializer
         self.decoder = serializer.decoder()
+        encode_event = getattr(serializer, "encode_event", None)
+        self._encode_event = encode_event or (lambda ns, args, ack_id: serializer.encode(Packet(EVENT, ns, args, ack_id)))
         self.buffer_emits = buffer_emits
         self.max_buffered_emits = max_buffered_emits
         self.buffer_overflow = buffer_overflow
@@ -252,7 +258,7 @@ class ClientSession:
             ack_id = None
             if token is not None:
                 ack_id = ns.next_ack_id
-            frames = self.serializer.encode(Packet(EVENT, namespace, args, ack_id))
+            frames = self._encode_event(namespace, args, ack_id)
             if token is not None:
                 ns.next_ack_id += 1
                 ns.pending_acks[ack_id] = token  # type: ignore[index]
