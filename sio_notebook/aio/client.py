@@ -21,6 +21,7 @@ import asyncio
 import inspect
 import logging
 import time
+import types
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ from .engine import (
 __all__ = ["AsyncClient", "ClientStatus", "Reason"]
 
 _TRANSPORTS = ("polling", "websocket")
+_CoroutineType = types.CoroutineType
 _LIFECYCLE_EVENTS = frozenset({"reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed", "ping"})
 Handler = Callable[..., Any]
 
@@ -138,6 +140,11 @@ class _Ack:
             self.future.set_exception(error)
         elif self.error_first and self.callback is not None and self.client is not None:
             self.client._run_callback(self.callback, [error])
+
+
+def _is_awaitable(value: Any) -> bool:
+    """inspect.isawaitable, with the common coroutine case first (this runs per event)."""
+    return type(value) is _CoroutineType or inspect.isawaitable(value)
 
 
 async def _resolve(value: Any) -> Any:
@@ -240,6 +247,10 @@ class AsyncClient:
         self._engine: EngineConnection | None = None
         self._own_http: aiohttp.ClientSession | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
+        # Set by disconnect(): cancelling alone is not enough, as asyncio.wait_for (3.11)
+        # and aiohttp can swallow a cancellation that races with a completing connect.
+        self._reconnect_abort = False
+        self._closing: asyncio.Future[None] | None = None  # see _close_for_good
         self._background: set[asyncio.Task[Any]] = set()
         self._gone: asyncio.Event | None = None
         self._ns_changed: asyncio.Event | None = None
@@ -383,8 +394,40 @@ class AsyncClient:
         evaluated on every connection and reconnection. Raises ConnectionError when the
         server cannot be reached, is not a Socket.IO server, or refuses a namespace.
         """
+        self._begin_connect(url, headers, auth, transports, namespaces, socketio_path)
+        await self._finish_connect(wait, wait_timeout, retry)
+
+    def start_connect(
+        self,
+        url: Any,
+        headers: Any = {},  # noqa: B006
+        auth: Any = None,
+        transports: Any = None,
+        namespaces: Any = None,
+        socketio_path: str = "socket.io",
+        wait: bool = True,
+        wait_timeout: float = 1,
+        retry: bool = False,
+    ) -> asyncio.Task[None]:
+        """Start connecting and return at once with the task doing it (await it for errors).
+
+        Unlike ``create_task(client.connect(...))``, the client is ``connecting`` when
+        this returns, so emits made right after it (in the same notebook cell, say) are
+        buffered and sent once connected. Argument errors raise here, synchronously.
+        """
+        self._begin_connect(url, headers, auth, transports, namespaces, socketio_path)
+        task = asyncio.get_running_loop().create_task(self._finish_connect(wait, wait_timeout, retry))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def _begin_connect(
+        self, url: Any, headers: Any, auth: Any, transports: Any, namespaces: Any, socketio_path: str
+    ) -> None:
+        """The synchronous part of connect(): validate, record, and become ``connecting``."""
         if self._state != "disconnected":
             raise ConnectionError("Already connected")
+        self._reconnect_abort = False
         self.connection_transports = _check_transports(transports)
         if not callable(url):
             parse_url(url, socketio_path)  # bad URLs fail here, before any traffic
@@ -400,8 +443,13 @@ class AsyncClient:
         for ns in self.connection_namespaces:
             self._session.want(ns)
         self._set_state("connecting")
+
+    async def _finish_connect(self, wait: bool, wait_timeout: float, retry: bool) -> None:
         try:
             await self._open_engine()
+        except asyncio.CancelledError:
+            self._spawn(self._close_for_good(None))  # an abandoned connect leaves nothing open
+            raise
         except (ConnectionError, ValueError, TypeError) as exc:
             self._last_error = str(exc)
             if retry and self.reconnection and isinstance(exc, ConnectionError):
@@ -437,7 +485,10 @@ class AsyncClient:
         transports = list(self.connection_transports)
         last_error: Exception | None = None
         while transports:
-            engine = EngineConnection(on_message=self._on_message, on_close=self._on_engine_close, logger=self.eio_logger)
+            engine = EngineConnection(
+                on_message=self._on_message, on_close=self._on_engine_close, logger=self.eio_logger,
+                on_ping=self._on_ping,
+            )
             try:
                 info = await engine.open(
                     http,
@@ -618,6 +669,11 @@ class AsyncClient:
         register(handler)
         return None
 
+    def _on_ping(self) -> None:
+        """A server ping arrived (and was answered): the ``ping`` lifecycle event."""
+        if "ping" in self._lifecycle:
+            self._fire_lifecycle("ping")
+
     def _fire_lifecycle(self, name: str, *args: Any) -> None:
         for handler in self._lifecycle.get(name, ()):
             self._run_handler(handler, args, "/", None)
@@ -660,15 +716,21 @@ class AsyncClient:
         DisconnectedError as soon as the ack cannot arrive any more.
         """
         namespace = namespace or "/"
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        token = _Ack(future=future)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        token = _Ack(future=future, client=self)
         self._emit(event, data, namespace, token)
+        if timeout is not None:
+            # A timer, not asyncio.wait_for: wait_for wraps the future in a task (3.11),
+            # which costs a loop iteration on the latency of every call.
+            token.timer = loop.call_later(timeout, self._ack_expired, token, namespace, event, timeout)
         try:
-            args = await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            self._session.cancel_buffered(token)
-            self._session.forget_ack(namespace, token)
+            args = await future
+        except TimeoutError:
             raise TimeoutError(f"no ack for {event!r} on {namespace} within {timeout} s") from None
+        finally:
+            if token.timer is not None:
+                token.timer.cancel()
         if not args:
             return None
         return args[0] if len(args) == 1 else tuple(args)
@@ -677,6 +739,7 @@ class AsyncClient:
 
     async def disconnect(self) -> None:
         """Leave every namespace and close the connection; stops a reconnection loop."""
+        self._reconnect_abort = True  # also stops connect(retry=True), which has no task
         task = self._reconnect_task
         if task is not None and task is not asyncio.current_task():
             task.cancel()
@@ -716,7 +779,21 @@ class AsyncClient:
         return task
 
     async def _close_for_good(self, reason: str | None) -> None:
-        """End every connection attempt; fail what is still waiting; release resources."""
+        """End every connection attempt; fail what is still waiting; release resources.
+
+        Calls can overlap (a server DISCONNECT racing the transport close, disconnect()
+        during either): the later ones wait for the first, so ``wait()`` and
+        ``disconnect()`` return only once everything is released.
+        """
+        while True:
+            running = self._closing
+            if running is None or running.done():
+                running = self._closing = asyncio.ensure_future(self._release(reason))
+            await asyncio.shield(running)
+            if self._engine is None:  # else an attempt in flight opened one meanwhile: again
+                return
+
+    async def _release(self, reason: str | None) -> None:
         engine, self._engine = self._engine, None
         if engine is not None:
             await engine.close()
@@ -850,7 +927,7 @@ class AsyncClient:
         engine = self._engine
         if engine is not None:
             await engine.wait_closed()
-        while self._state == "reconnecting":
+        while self._state == "reconnecting" and not self._reconnect_abort:
             if self.reconnection_attempts and attempt >= self.reconnection_attempts:
                 self.logger.warning("reconnection failed after %d attempts: giving up", attempt)
                 self._last_error = f"gave up after {attempt} reconnection attempts: {self._last_error}"
@@ -859,6 +936,8 @@ class AsyncClient:
                 return
             delay = backoff_delay(attempt, self.reconnection_delay, self.reconnection_delay_max, self.randomization_factor)
             await asyncio.sleep(delay)
+            if self._reconnect_abort:
+                return
             attempt += 1
             self._reconnect_attempts += 1
             self._notify_status()
@@ -871,6 +950,9 @@ class AsyncClient:
                 self.logger.info("reconnection attempt %d failed: %s", attempt, exc)
                 self._fire_lifecycle("reconnect_error", exc)
                 continue
+            if self._reconnect_abort:  # disconnect() ran while this attempt was connecting
+                await self._close_for_good(None)
+                return
             await self._wait_for_namespaces(max(self.request_timeout, 1))
             if self._engine is not None and not self._engine.closed and self._state == "connected":
                 self._reconnect_task = None
@@ -974,7 +1056,7 @@ class AsyncClient:
             if ack_id is not None:
                 self._send_ack(ns, ack_id, None)
             return
-        if inspect.isawaitable(result):
+        if result is not None and _is_awaitable(result):
             self._spawn(self._await_handler(result, ns, ack_id))
         elif ack_id is not None:
             self._send_ack(ns, ack_id, result)

@@ -50,9 +50,11 @@ class EngineConnection:
         on_message: Callable[[Frame], None],
         on_close: Callable[[str, BaseException | None], None],
         logger: logging.Logger,
+        on_ping: Callable[[], None] | None = None,
     ) -> None:
         self._on_message = on_message
         self._on_close = on_close
+        self._on_ping = on_ping  # called once per server ping, after the pong is queued
         self.log = logger
         self.protocol: EngineProtocol | None = None
         self.transport: PollingTransport | WebSocketTransport | None = None
@@ -183,25 +185,21 @@ class EngineConnection:
     async def _read_loop(self) -> None:
         assert self.protocol is not None
         protocol = self.protocol
-        on_message = self._on_message
-        monotonic = time.monotonic
         try:
             while not self.closed:
                 transport = self.transport
                 assert transport is not None
-                frames = await transport.read()
-                now = monotonic()
-                for frame in frames:
+                if isinstance(transport, WebSocketTransport):
+                    await self._read_websocket(transport)
+                    return
+                now = time.monotonic()
+                for frame in await transport.read():
                     message = protocol.receive_frame(frame, now)
                     if message is not None:
-                        on_message(message)
-                    elif protocol.close_reason:
-                        self._finish(TRANSPORT_CLOSE, None)
+                        self._on_message(message)
+                    elif self._after_control():
                         return
-                pongs = protocol.data_to_send()
-                if pongs:
-                    self._send_control(pongs)
-                if not self._upgrade_done.is_set() and transport.name == "polling":
+                if not self._upgrade_done.is_set():
                     # §1.6 step 3: pause polling: this GET has ended (the server answers
                     # it with a noop once the probe succeeded); issue no new one.
                     self._reader_paused.set()
@@ -219,6 +217,40 @@ class EngineConnection:
         except Exception as exc:  # a bug in a message callback must not leave us half-open
             self.log.exception("unexpected error in the Engine.IO reader")
             self._finish(TRANSPORT_ERROR, exc)
+
+    async def _read_websocket(self, transport: WebSocketTransport) -> None:
+        """The hot loop: one frame per message, straight from aiohttp to the protocol."""
+        assert self.protocol is not None
+        receive_frame = self.protocol.receive_frame
+        on_message = self._on_message
+        receive = transport.ws.receive
+        monotonic = time.monotonic
+        text, binary = aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY
+        while not self.closed:
+            msg = await receive()
+            kind = msg.type
+            if kind is not text and kind is not binary:
+                transport.raise_closed(msg)
+            message = receive_frame(msg.data, monotonic())
+            if message is not None:
+                on_message(message)
+            elif self._after_control():
+                return
+
+    def _after_control(self) -> bool:
+        """After a control frame: honour a close, send the pong. True when closed."""
+        protocol = self.protocol
+        assert protocol is not None
+        if protocol.close_reason:
+            self._finish(TRANSPORT_CLOSE, None)
+            return True
+        pongs = protocol.data_to_send()
+        if pongs:
+            self._send_control(pongs)
+            if self._on_ping is not None:
+                for _ in pongs:
+                    self._on_ping()
+        return False
 
     async def _write_loop(self) -> None:
         try:

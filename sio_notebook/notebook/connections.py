@@ -1,0 +1,248 @@
+"""Named connections of the kernel: connect, replace, list, wait.
+
+``%sio connect`` uses :func:`connect`, which can also be called from Python::
+
+    from sio_notebook.notebook import connect, wait_connected
+    sio = connect("http://127.0.0.1:5055", name="sio")   # returns at once; connects in a task
+    await wait_connected(sio, timeout=10)                  # optional
+
+The client is an ``AsyncClient`` whose tasks run on the kernel's own event loop: its
+handlers run between cells (or while a cell awaits), never racing cell code, and nothing
+patches asyncio. :func:`connect` does not wait: emits made while connecting are buffered
+by the client and sent once connected, so a notebook can be run top to bottom.
+
+Connecting again under the same name replaces the old connection cleanly: the old
+connect task is cancelled, its captures are stopped at once (their rows stay), the old
+client is disconnected in the background, and its status widget then stops following it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Connection", "connect", "get_connection", "list_connections", "disconnect", "started", "wait_connected"]
+
+
+@dataclass(eq=False)
+class Connection:
+    """A client created by :func:`connect`, with what the notebook layer attached to it."""
+
+    name: str
+    client: Any
+    url: str
+    task: asyncio.Task[None] | None = None
+    """The connect task (done once connected, or failed)."""
+    error: BaseException | None = None
+    """Why the connect task failed, if it did."""
+    status_widget: Any = None
+    captures: list[Any] = field(default_factory=list)
+    closed: bool = False
+
+    def status_view(self) -> Any:
+        """The (shared) :class:`~sio_notebook.notebook.widgets.StatusWidget` of this connection."""
+        from .widgets import StatusWidget
+
+        if self.status_widget is None:
+            self.status_widget = StatusWidget(self.client)
+            if self.error is not None:
+                self.status_widget.report_error(self.error)
+        return self.status_widget
+
+    def close(self, timeout: float = 5.0) -> asyncio.Task[None] | None:
+        """Stop everything attached at once and disconnect the client (in a task, returned)."""
+        if self.closed:
+            return None
+        self.closed = True
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        for cap in self.captures:
+            cap.stop()
+        return _background(self._disconnect(timeout))
+
+    async def _disconnect(self, timeout: float) -> None:
+        if self.task is not None:
+            with contextlib.suppress(BaseException):
+                await self.task
+        try:
+            await asyncio.wait_for(self.client.disconnect(), timeout)
+        except Exception as exc:  # noqa: BLE001 - shown on the old status widget
+            if self.status_widget is not None:
+                self.status_widget.report_error(exc)
+        if self.status_widget is not None:
+            self.status_widget.detach()
+
+
+_connections: dict[str, Connection] = {}
+_tasks: set[asyncio.Task[Any]] = set()
+
+
+def _background(coro: Any) -> asyncio.Task[Any]:
+    task = asyncio.get_running_loop().create_task(coro)
+    _tasks.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_tasks.discard)
+    return task
+
+
+def _start_task(loop: asyncio.AbstractEventLoop, coro: Any, name: str) -> asyncio.Task[Any]:
+    # Python >= 3.12: run the first step now, so the client is already "connecting"
+    # (and buffers emits) when the magic returns, even for code later in the same cell.
+    if sys.version_info >= (3, 12):
+        return asyncio.Task(coro, loop=loop, name=name, eager_start=True)
+    return loop.create_task(coro, name=name)
+
+
+def list_connections() -> Mapping[str, Connection]:
+    """The live connections by name (read-only view)."""
+    return dict(_connections)
+
+
+def get_connection(name_or_client: Any = "sio") -> Connection:
+    """The :class:`Connection` for a name or a client; ``KeyError`` if unknown."""
+    if isinstance(name_or_client, str):
+        return _connections[name_or_client]
+    for conn in _connections.values():
+        if conn.client is name_or_client:
+            return conn
+    raise KeyError(name_or_client)
+
+
+def connect(
+    url: str,
+    *,
+    name: str = "sio",
+    namespaces: Sequence[str] | None = None,
+    transports: Sequence[str] | None = None,
+    auth: Any = None,
+    headers: Mapping[str, str] | None = None,
+    retry: bool = False,
+    wait_timeout: float = 5.0,
+    client_factory: Any = None,
+    **client_kwargs: Any,
+) -> Any:
+    """Create an ``AsyncClient`` and start connecting it in a task on the running loop.
+
+    Returns the client at once. A previous connection with the same ``name`` is replaced:
+    its captures stop at once and it is disconnected in the background. Needs a running
+    event loop, which every Jupyter cell has; in a
+    script, call it from a coroutine.
+
+    Args:
+        url: the server URL (``http(s)://`` or ``ws(s)://``).
+        name: the registry name (``%sio`` binds the client to this variable).
+        namespaces, transports, auth, headers, retry, wait_timeout: passed to
+            ``client.connect``.
+        client_factory: the client class (default ``sio_notebook.AsyncClient``).
+        client_kwargs: passed to the client constructor (default ``reconnection=True``).
+    """
+    loop = asyncio.get_running_loop()
+    if client_factory is None:
+        from sio_notebook import AsyncClient as client_factory
+    client_kwargs.setdefault("reconnection", True)
+    client = client_factory(**client_kwargs)
+    old = _connections.pop(name, None)
+    if old is not None:
+        old.close()  # captures stop now; the old client disconnects in the background
+    conn = Connection(name=name, client=client, url=url)
+    _connections[name] = conn
+    kwargs: dict[str, Any] = {"headers": dict(headers or {}), "wait_timeout": wait_timeout, "retry": retry}
+    if namespaces:
+        kwargs["namespaces"] = list(namespaces)
+    if transports:
+        kwargs["transports"] = list(transports)
+    if auth is not None:
+        kwargs["auth"] = auth
+    start_connect = getattr(client, "start_connect", None)
+    if start_connect is not None:
+        # The client is "connecting" when this returns, on every Python: emits later in
+        # the same cell are buffered and sent once connected.
+        conn.task = start_connect(url, **kwargs)
+    else:  # a custom client_factory without start_connect
+        conn.task = _start_task(loop, client.connect(url, **kwargs), f"sio_notebook connect {name}")
+    conn.task.add_done_callback(lambda task: _connect_done(conn, task))
+    return client
+
+
+def _connect_done(conn: Connection, task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()  # retrieved here, so never "Task exception was never retrieved"
+    if exc is not None:
+        conn.error = exc
+        if conn.status_widget is not None:
+            conn.status_widget.report_error(exc)
+
+
+async def started(client: Any) -> None:
+    """Return once a :func:`connect`-made client left the ``disconnected`` state (or its
+    connect task ended). Clients with ``start_connect`` (sio_notebook's) are connecting
+    as soon as :func:`connect` returns, so this returns at once; it matters only for a
+    custom ``client_factory`` on Python < 3.12, whose connect task starts at the next
+    loop iteration."""
+    try:
+        conn = get_connection(client)
+    except KeyError:
+        return
+    for _ in range(100):
+        if conn.task is None or conn.task.done() or client.status().state != "disconnected":
+            return
+        await asyncio.sleep(0)
+
+
+def disconnect(name: str = "sio") -> asyncio.Task[None]:
+    """Close the named connection (in a task, returned) and forget it."""
+    task = _connections.pop(name).close()
+    assert task is not None
+    return task
+
+
+async def wait_connected(client: Any, timeout: float | None = 10.0) -> Any:
+    """Wait until ``client`` is connected; returns the client.
+
+    Raises the connect error at once if the connect task of a :func:`connect`-made
+    client failed, and :class:`TimeoutError` (with the last state and error) on timeout.
+    """
+    conn = None
+    with contextlib.suppress(KeyError):
+        conn = get_connection(client)
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def check() -> None:
+        if not ready.done() and client.status().state == "connected":
+            ready.set_result(None)
+
+    client.add_status_listener(check)
+    try:
+        check()
+        if ready.done():
+            return client
+        task = conn.task if conn is not None else None
+        if task is not None and task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # the first connection failed
+        deadline = None if timeout is None else loop.time() + timeout
+        waits: list[asyncio.Future[Any]] = [ready]
+        if task is not None and not task.done():
+            waits.append(task)  # a failing connect attempt ends the wait at once
+        done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if task is not None and task in done and not ready.done():
+            if task.cancelled():
+                raise ConnectionError(f"connection {conn.name!r} was replaced or closed")  # type: ignore[union-attr]
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+            left = None if deadline is None else max(deadline - loop.time(), 0.0)
+            await asyncio.wait([ready], timeout=left)  # it connected, then lost the connection again
+        if ready.done():
+            return client
+        status = client.status()
+        raise TimeoutError(
+            f"not connected after {timeout} s (state {status.state}, last error: {status.last_error})"
+        )
+    finally:
+        client.remove_status_listener(check)
+        if not ready.done():
+            ready.cancel()

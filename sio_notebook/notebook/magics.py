@@ -1,0 +1,361 @@
+"""The ``%sio`` / ``%%sio`` magics (``%load_ext sio_notebook``).
+
+Magics never block the kernel: they schedule work on the kernel's event loop and show
+live state in widgets; what they return can be awaited in a later cell (or the same
+cell)::
+
+    %sio connect http://127.0.0.1:5055            # binds `sio`, shows its status widget
+    cap = %sio capture tick                        # live table; `cap` is a Capture
+    r = %sio call echo {"text": "hi"}              # shows the ack and round-trip time
+    await r                                        # -> the ack value
+    %sio emit chat {"text": "hello " + name}       # PAYLOAD: JSON or a Python expression
+    %sio                                           # lists connections
+
+The line is not ``{var}``-expanded (``@no_var_expand``): JSON braces stay as written and
+PAYLOAD is evaluated as JSON first, then as a Python expression in the user namespace
+(a tuple means several arguments). For ``connect``, URL / ``--auth`` / ``--header``
+values may also be ``{expr}`` or ``$name`` (a URL also a bare variable name; a header
+value is otherwise a literal string). Mistakes raise a one-line ``UsageError``.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+import shlex
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.display import display
+
+from . import connections as _conn
+from .render import escape as esc
+
+__all__ = ["SioMagics"]
+
+ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "form", "list")
+_URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Options allowed around the PAYLOAD of emit/call (the payload itself is free text).
+_PAYLOAD_OPTS = r"(?:-n|--namespace|--name|-t|--timeout)"
+_LEADING_OPT = re.compile(rf"^({_PAYLOAD_OPTS})(?:=|\s+)(\S+)\s*")
+_TRAILING_OPT = re.compile(rf"\s+({_PAYLOAD_OPTS})(?:=|\s+)(\S+)\s*$")
+_EVENT = re.compile(r"""^("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)\s*""")
+
+
+def _cleandoc(func: Any) -> Any:
+    # magic_arguments prints the docstring above the options in `%sio?`: dedent it first.
+    func.__doc__ = inspect.cleandoc(func.__doc__ or "")
+    return func
+
+
+def _usage(message: str) -> UsageError:
+    # A plain UsageError (never a subclass): IPython shows it as one line, no traceback.
+    return UsageError(message)
+
+
+@magics_class
+class SioMagics(Magics):
+    """Socket.IO client magics."""
+
+    @no_var_expand
+    @magic_arguments()
+    @argument(
+        "action",
+        nargs="?",
+        choices=ACTIONS,
+        help="what to do; no action lists the connections",
+    )
+    @argument(
+        "args",
+        nargs="*",
+        help="connect: URL; emit/call: EVENT [PAYLOAD]; capture: EVENT ... ('*' for all)",
+    )
+    @argument(
+        "-n",
+        "--namespace",
+        action="append",
+        metavar="NS",
+        help="namespace (connect: repeat to connect several; emit/call/capture: the one to use)",
+    )
+    @argument(
+        "--transports",
+        action="extend",
+        nargs="+",
+        metavar="T",
+        help="connect: polling and/or websocket (space- or comma-separated; after the URL)",
+    )
+    @argument("--auth", metavar="EXPR", help="connect: auth payload, JSON or a Python expression")
+    @argument("--header", action="append", metavar="K:V", help="connect: extra HTTP header (repeatable)")
+    @argument("--retry", action="store_true", help="connect: keep retrying if the first attempt fails")
+    @argument("--name", default="sio", metavar="VAR", help="the connection's variable name (default: sio)")
+    @argument("-t", "--timeout", type=float, default=10.0, metavar="S", help="call: ack timeout (default 10 s)")
+    @argument("--max-rows", type=int, default=100_000, metavar="N", help="capture: ring buffer size")
+    @argument("--rows", type=int, default=100, metavar="N", help="capture: rows shown in the live table")
+    @_cleandoc
+    @line_cell_magic
+    def sio(self, line: str, cell: str | None = None) -> Any:
+        """Socket.IO client in the kernel's event loop (never blocks the kernel).
+
+        %sio connect URL [--namespace NS ...] [--transports T] [--auth EXPR] [--header K:V ...] [--name VAR]
+        %sio status [--name VAR] | %sio disconnect [--name VAR] | %sio (lists connections)
+        %sio emit EVENT [PAYLOAD] [--namespace NS]
+        %sio call EVENT [PAYLOAD] [--timeout S]   (shows the ack values and round-trip time)
+        %%sio emit EVENT / %%sio call EVENT       (the cell body is the payload)
+        %sio capture EVENT ... [--namespace NS] [--max-rows N]   (returns a Capture; live table)
+        %sio form [--namespace NS]                (emit form)
+
+        PAYLOAD is JSON or a Python expression in the user namespace; a tuple sends
+        several arguments. emit/call return an awaitable: `r = %sio call ev 1` then
+        `await r` gives the ack value.
+        """
+        stripped = line.strip()
+        action = stripped.split(None, 1)[0] if stripped else ""
+        if action in ("emit", "call"):
+            return self._emit_or_call(action, stripped[len(action) :], cell)
+        if cell is not None:
+            raise _usage("%%sio works with emit and call only: %%sio emit EVENT (the body is the payload)")
+        try:
+            tokens = shlex.split(stripped)
+        except ValueError as exc:
+            raise _usage(f"cannot split the line: {exc}") from None
+        args = self.sio.parser.parse_args(tokens)
+        action = args.action or "list"
+        return getattr(self, f"_do_{action}")(args)
+
+    # Actions
+
+    def _do_list(self, args: Any) -> None:
+        if args.args:
+            raise _usage(f"unexpected arguments: {' '.join(args.args)}")
+        display(_ConnectionList())
+
+    def _do_connect(self, args: Any) -> None:
+        if len(args.args) != 1:
+            raise _usage("connect needs one URL: %sio connect URL [--namespace NS] ...")
+        self._check_name(args.name)
+        url = self._value(args.args[0], "URL", "url")
+        if not isinstance(url, str) or not _URL.match(url):
+            raise _usage(f"not an http(s):// or ws(s):// URL: {url!r}")
+        transports = None
+        if args.transports:
+            transports = [t.strip() for item in args.transports for t in item.split(",") if t.strip()]
+            bad = [t for t in transports if t not in ("polling", "websocket")]
+            if bad:
+                raise _usage(f"unknown transport {bad[0]!r} (use polling and/or websocket)")
+        headers = {}
+        for item in args.header or ():
+            key, sep, value = item.partition(":")
+            if not sep or not key.strip():
+                raise _usage(f"--header needs KEY:VALUE, got {item!r}")
+            headers[key.strip()] = str(self._value(value.strip(), f"header {key.strip()}", "header"))
+        auth = None if args.auth is None else self._value(args.auth, "--auth")
+        client = _conn.connect(
+            url,
+            name=args.name,
+            namespaces=args.namespace,
+            transports=transports,
+            auth=auth,
+            headers=headers,
+            retry=args.retry,
+        )
+        self.shell.user_ns[args.name] = client
+        _conn.get_connection(args.name).status_view().show()
+
+    def _do_status(self, args: Any) -> None:
+        self._no_positional(args)
+        self._connection(args.name).status_view().show()
+
+    def _do_disconnect(self, args: Any) -> None:
+        self._no_positional(args)
+        conn = self._connection(args.name)
+        status = conn.status_view()
+        _conn.disconnect(args.name)
+        status.show()
+
+    def _do_form(self, args: Any) -> Any:
+        self._no_positional(args)
+        from .widgets import EmitForm
+
+        conn = self._connection(args.name)
+        ns = args.namespace[-1] if args.namespace else "/"
+        form = EmitForm(conn.client, namespace=ns)
+        form.show()
+        return form
+
+    def _do_capture(self, args: Any) -> Any:
+        if not args.args:
+            raise _usage("capture needs at least one EVENT ('*' for every event)")
+        if args.max_rows < 1 or args.rows < 1:
+            raise _usage("--max-rows and --rows must be at least 1")
+        from .capture import Capture
+
+        conn = self._connection(args.name)
+        cap = Capture(conn.client, args.args, namespace=args.namespace, max_rows=args.max_rows)
+        conn.captures.append(cap)
+        cap.table(rows=args.rows).show()  # and not again when IPython displays the result
+        return cap
+
+    def _emit_or_call(self, action: str, rest: str, cell: str | None) -> Any:
+        options: list[str] = []
+        rest = rest.strip()
+
+        def leading() -> None:
+            nonlocal rest
+            while m := _LEADING_OPT.match(rest):
+                options.extend(m.groups())
+                rest = rest[m.end() :]
+
+        leading()
+        m = _EVENT.match(rest)
+        if not m:
+            form = f"%%sio {action} EVENT" if cell is not None else f"%sio {action} EVENT [PAYLOAD]"
+            raise _usage(f"{action} needs an EVENT: {form}")
+        event = m.group(1)
+        if event[0] in "'\"":
+            event = self._literal(event, "EVENT")
+        rest = rest[m.end() :]
+        leading()
+        rest = self._strip_trailing_options(rest, options)
+        if cell is not None:
+            if rest:
+                raise _usage(f"%%sio {action} takes the payload from the cell body, not the line")
+            rest = cell.strip()
+        args = self.sio.parser.parse_args([action, event, *options])
+        if args.namespace and len(args.namespace) > 1:
+            raise _usage(f"{action} takes one --namespace")
+        data = self._payload(rest) if rest else None
+        conn = self._connection(args.name)
+        from .widgets import Pending
+
+        pending = Pending(
+            conn.client,
+            action,
+            event,
+            data,
+            namespace=args.namespace[0] if args.namespace else None,
+            timeout=args.timeout,
+        )
+        pending.show()
+        return pending
+
+    # Helpers
+
+    @staticmethod
+    def _strip_trailing_options(rest: str, options: list[str]) -> str:
+        """Move ``--namespace NS`` / ``--timeout S`` / ``--name V`` at the end of the line
+        into ``options``, unless they are part of a valid JSON or Python payload."""
+        if _is_json(rest):
+            return rest
+        stripped, found = rest, []
+        while m := _TRAILING_OPT.search(" " + stripped):
+            found[:0] = m.groups()
+            stripped = (" " + stripped)[: m.start()].strip()
+        if found and (not stripped or _is_json(stripped) or _compiles(stripped)):
+            options.extend(found)
+            return stripped
+        return rest
+
+    def _connection(self, name: str) -> _conn.Connection:
+        try:
+            return _conn.get_connection(name)
+        except KeyError:
+            raise _usage(f"no connection named {name!r}: run %sio connect URL --name {name} first") from None
+
+    def _check_name(self, name: str) -> None:
+        if not _IDENT.match(name):
+            raise _usage(f"--name must be a Python identifier, got {name!r}")
+
+    @staticmethod
+    def _no_positional(args: Any) -> None:
+        if args.args:
+            raise _usage(f"{args.action} takes no arguments, got: {' '.join(args.args)}")
+
+    @staticmethod
+    def _literal(text: str, what: str) -> Any:
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise _usage(f"bad quoted {what}: {text}") from None
+
+    def _value(self, text: str, what: str, kind: str = "expr") -> Any:
+        """A connect option value: ``$name`` and ``{expr}`` are evaluated; otherwise a
+        URL is literal if it has a scheme (else an expression, e.g. a variable name), a
+        header value is a literal string, and ``--auth`` is JSON or an expression."""
+        if text.startswith("$") and _IDENT.match(text[1:]):
+            return self._payload(text[1:], what)
+        if kind in ("url", "header") and text.startswith("{") and text.endswith("}"):
+            return self._payload(text[1:-1], what)
+        if kind == "header" or (kind == "url" and "://" in text):
+            return text
+        return self._payload(text, what)
+
+    def _payload(self, text: str, what: str = "PAYLOAD") -> Any:
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+        try:
+            return self.shell.ev(text)
+        except SyntaxError as exc:
+            raise _usage(f"{what} is neither JSON nor a Python expression: {exc.msg}: {text}") from None
+        except Exception as exc:  # noqa: BLE001 - the user's expression failed; say so in one line
+            raise _usage(f"{what} could not be evaluated: {type(exc).__name__}: {exc}") from None
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _compiles(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+class _ConnectionList:
+    """What ``%sio`` alone shows."""
+
+    def _rows(self) -> list[tuple[str, ...]]:
+        rows = []
+        for name, conn in _conn.list_connections().items():
+            st = conn.client.status()
+            rows.append(
+                (
+                    name,
+                    st.state,
+                    st.url or conn.url,
+                    st.sid or "",
+                    st.transport or "",
+                    ", ".join(st.namespaces),
+                    str(len([c for c in conn.captures if c.active])),
+                )
+            )
+        return rows
+
+    _HEAD = ("name", "state", "url", "sid", "transport", "namespaces", "captures")
+
+    def __repr__(self) -> str:
+        rows = self._rows()
+        if not rows:
+            return "no connections (use %sio connect URL)"
+        return "\n".join("  ".join(r) for r in [self._HEAD, *rows])
+
+    def _repr_html_(self) -> str:
+        rows = self._rows()
+        if not rows:
+            return "<i>no connections</i> (use <code>%sio connect URL</code>)"
+        head = "".join(f"<th>{h}</th>" for h in self._HEAD)
+        body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows)
+        return f'<table class="sio-connections"><tr>{head}</tr>{body}</table>'
+

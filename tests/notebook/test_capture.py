@@ -1,0 +1,184 @@
+"""The capture ring buffer and its DataFrame (no kernel, no server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+import pytest
+
+from sio_notebook.notebook import Capture, CapturedEvent, capture
+
+from .fakes import FakeClient
+
+
+def test_ring_buffer_keeps_the_newest_rows_and_counts_drops() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick", max_rows=3)
+    for i in range(5):
+        client.feed("/", "tick", {"i": i})
+    assert len(cap) == 3
+    assert cap.count == 5
+    assert cap.dropped == 2
+    assert [row.args[0]["i"] for row in cap] == [2, 3, 4]
+    assert [row.seq for row in cap] == [3, 4, 5]
+    assert cap.tail(2) == list(cap)[-2:]
+    assert cap.tail(10) == list(cap)
+
+
+def test_filters_by_event_and_namespace() -> None:
+    client = FakeClient()
+    ticks = capture(client, "tick", "tock")
+    custom = capture(client, "*", namespace="/custom")
+    everything = capture(client)
+    client.feed("/", "tick", 1)
+    client.feed("/", "other", 2)
+    client.feed("/custom", "tock", 3)
+    client.feed("/custom", "other", 4)
+    assert [(r.namespace, r.event) for r in ticks] == [("/", "tick"), ("/custom", "tock")]
+    assert [r.args for r in custom] == [(3,), (4,)]
+    assert len(everything) == 4
+    assert everything.events == ("*",)
+
+
+def test_clear_stop_and_start() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick", max_rows=2)
+    for i in range(3):
+        client.feed("/", "tick", i)
+    cap.clear()
+    assert (len(cap), cap.count, cap.dropped) == (0, 0, 0)
+    cap.stop()
+    assert not cap.active
+    assert client._any == []
+    client.feed("/", "tick", 9)
+    assert len(cap) == 0
+    cap.start()
+    cap.start()  # idempotent
+    assert len(client._any) == 1
+    client.feed("/", "tick", 10)
+    assert [r.args for r in cap] == [(10,)]
+    assert [r.seq for r in cap] == [1]
+
+
+def test_rows_are_small_tuples() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick")
+    client.feed("/", "tick", {"i": 1})
+    (row,) = list(cap)
+    assert isinstance(row, CapturedEvent)
+    assert type(cap._rows[0]) is tuple  # stored plain; CapturedEvent is made on read
+    assert row.event == "tick" and row.namespace == "/" and row.args == ({"i": 1},)
+
+
+def test_max_rows_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Capture(FakeClient(), "tick", max_rows=0)
+
+
+def test_dataframe_columns_and_flattening() -> None:
+    client = FakeClient()
+    cap = capture(client)
+    client.feed("/", "tick", {"i": 1, "nested": {"a": 2, "b": {"c": 3}}, "time": "clash"})
+    client.feed("/chat", "msg", "hello")
+    client.feed("/", "pair", 1, 2)
+    client.feed("/", "nothing")
+    client.feed("/", "list", [1, 2])
+    df = cap.df
+    assert list(df.columns[:3]) == ["time", "namespace", "event"]
+    assert str(df["time"].dt.tz) == "UTC"
+    assert df["event"].tolist() == ["tick", "msg", "pair", "nothing", "list"]
+    assert df["namespace"].tolist() == ["/", "/chat", "/", "/", "/"]
+    assert df.loc[0, "i"] == 1
+    assert df.loc[0, "nested.a"] == 2
+    assert df.loc[0, "nested.b.c"] == 3
+    assert df.loc[0, "data.time"] == "clash"  # payload keys never overwrite the metadata
+    assert pd.isna(df.loc[1, "i"])
+    assert df["data"].tolist() == [None, "hello", [1, 2], None, [1, 2]]
+
+
+def test_dataframe_matches_json_normalize_for_dict_payloads() -> None:
+    client = FakeClient()
+    cap = capture(client, "e")
+    payloads = [{"a": i, "b": {"c": i * 2}} for i in range(5)] + [{"a": 9, "z": "only here"}]
+    for p in payloads:
+        client.feed("/", "e", p)
+    df = cap.df
+    expected = pd.json_normalize(payloads)
+    pd.testing.assert_frame_equal(df[list(expected.columns)], expected, check_dtype=False)
+    assert "data" not in df.columns
+
+
+def test_flat_dicts_take_the_fast_path_with_the_same_result() -> None:
+    client = FakeClient()
+    cap = capture(client, "e")
+    payloads = [{"i": i, "s": str(i)} for i in range(100)]
+    for p in payloads:
+        client.feed("/", "e", p)
+    pd.testing.assert_frame_equal(
+        cap.df[["i", "s"]], pd.json_normalize(payloads), check_dtype=False
+    )
+
+
+def test_empty_dataframe_has_the_metadata_columns() -> None:
+    df = capture(FakeClient(), "x").df
+    assert list(df.columns) == ["time", "namespace", "event"]
+    assert len(df) == 0
+
+
+def test_dataframe_is_a_snapshot(tmp_path) -> None:
+    client = FakeClient()
+    cap = capture(client, "e")
+    client.feed("/", "e", {"i": 0})
+    df = cap.df
+    client.feed("/", "e", {"i": 1})
+    assert len(df) == 1 and len(cap.df) == 2
+    cap.to_csv(tmp_path / "out.csv", index=False)
+    assert pd.read_csv(tmp_path / "out.csv")["i"].tolist() == [0, 1]
+
+
+async def test_df_async_builds_in_a_thread() -> None:
+    client = FakeClient()
+    cap = capture(client, "e")
+    for i in range(10):
+        client.feed("/", "e", {"i": i})
+    df = await cap.df_async()
+    assert df["i"].tolist() == list(range(10))
+
+
+async def test_wait_for_counts_since_start() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick", max_rows=2)
+
+    async def produce() -> None:
+        for i in range(5):
+            await asyncio.sleep(0.01)
+            client.feed("/", "tick", i)
+
+    task = asyncio.create_task(produce())
+    assert await cap.wait_for(5, timeout=5) is cap  # counts evicted rows too
+    await task
+    assert await cap.wait_for(1, timeout=0) is cap  # already there
+    with pytest.raises(TimeoutError, match="captured 5 of 6"):
+        await cap.wait_for(6, timeout=0.05)
+    assert cap._waiters == []
+
+
+async def test_observers_are_told_once_per_loop_iteration() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick")
+    calls = []
+    cap.add_observer(lambda: calls.append(cap.count))
+    for i in range(1000):
+        client.feed("/", "tick", i)
+    assert calls == []  # nothing per event
+    await asyncio.sleep(0)
+    assert calls == [1000]
+    client.feed("/", "tick", 1000)
+    await asyncio.sleep(0)
+    assert calls == [1000, 1001]
+
+
+def test_repr() -> None:
+    cap = capture(FakeClient(), "tick")
+    assert repr(cap) == "<Capture tick active: 0 rows, 0 captured, 0 dropped>"

@@ -1,0 +1,145 @@
+"""The magic's parsing, in-process, on a fake client (the kernel tests cover the real one)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+import sio_notebook
+from sio_notebook.notebook import connections as registry
+from sio_notebook.notebook.widgets import Pending
+
+from .fakes import FakeClient
+
+
+@pytest.fixture
+def shell() -> Iterator[InteractiveShell]:
+    ip = InteractiveShell.instance()
+    sio_notebook.load_ipython_extension(ip)
+    sio_notebook.load_ipython_extension(ip)  # idempotent
+    yield ip
+    sio_notebook.unload_ipython_extension(ip)
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell) -> FakeClient:
+    fake = FakeClient()
+    fake.set_state("connected", namespaces=("/", "/x"))
+    monkeypatch.setattr(registry, "_connections", {"sio": registry.Connection("sio", fake, fake.status().url)})
+    shell.user_ns["sio"] = fake
+    return fake
+
+
+async def _sent(shell: InteractiveShell, client: FakeClient, line: str, cell: str | None = None) -> tuple:
+    if cell is None:
+        pending = shell.run_line_magic("sio", line)
+    else:
+        pending = shell.run_cell_magic("sio", line, cell)
+    assert isinstance(pending, Pending)
+    await pending
+    return client.sent[-1]
+
+
+async def test_payload_is_json_or_a_python_expression(shell: InteractiveShell, client: FakeClient) -> None:
+    shell.user_ns["name"] = "ada"
+    assert await _sent(shell, client, 'emit chat {"a": true, "b": null}') == ("chat", {"a": True, "b": None}, "/")
+    assert await _sent(shell, client, 'emit chat {"text": "hi " + name}') == ("chat", {"text": "hi ada"}, "/")
+    assert await _sent(shell, client, "emit chat name, 2") == ("chat", ("ada", 2), "/")
+    assert await _sent(shell, client, "emit chat [1, 2]") == ("chat", [1, 2], "/")
+    assert await _sent(shell, client, "emit chat") == ("chat", None, "/")
+    # no {var} expansion: braces reach the payload as written
+    assert await _sent(shell, client, "emit chat {name}") == ("chat", {"ada"}, "/")
+
+
+async def test_options_around_the_payload(shell: InteractiveShell, client: FakeClient) -> None:
+    assert await _sent(shell, client, 'emit chat {"a": 1} --namespace /x') == ("chat", {"a": 1}, "/x")
+    assert await _sent(shell, client, 'emit -n /x chat {"a": 1}') == ("chat", {"a": 1}, "/x")
+    assert await _sent(shell, client, 'emit chat --namespace=/x 5') == ("chat", 5, "/x")
+    # option-like text inside a JSON string stays in the payload
+    assert await _sent(shell, client, 'emit chat {"a": "x --timeout 5"}') == ("chat", {"a": "x --timeout 5"}, "/")
+    assert await _sent(shell, client, 'emit "two words" 1') == ("two words", 1, "/")
+
+
+async def test_cell_body_is_the_payload(shell: InteractiveShell, client: FakeClient) -> None:
+    client.ack = ("ok",)
+    assert await _sent(shell, client, "call add -n /x", '{"a": 1,\n "b": 2}\n') == ("add", {"a": 1, "b": 2}, "/x")
+    with pytest.raises(UsageError, match="from the cell body"):
+        shell.run_cell_magic("sio", "emit chat 1", "2")
+
+
+async def test_call_returns_the_ack(shell: InteractiveShell, client: FakeClient) -> None:
+    client.ack = 7
+    pending = shell.run_line_magic("sio", "call echo 7 --timeout 2")
+    assert await pending == 7
+    assert "ack in" in pending.widget.value
+
+
+async def test_capture_and_form(shell: InteractiveShell, client: FakeClient) -> None:
+    cap = shell.run_line_magic("sio", "capture tick tock --namespace /x --max-rows 3")
+    assert cap.events == ("tick", "tock") and cap.namespaces == ("/x",) and cap.max_rows == 3
+    client.feed("/x", "tick", 1)
+    client.feed("/", "tick", 2)
+    assert len(cap) == 1
+    assert registry.get_connection("sio").captures == [cap]
+    form = shell.run_line_magic("sio", "form --namespace /x")
+    assert form.namespace.value == "/x"
+
+
+def test_usage_errors_are_plain(shell: InteractiveShell, client: FakeClient) -> None:
+    for line in ["bogus", "emit", "connect", "status extra", "capture", "emit chat {oops", "call e 1 -t x",
+                 "connect http://h --name 1x", "connect http://h --header novalue"]:
+        with pytest.raises(UsageError) as info:
+            shell.run_line_magic("sio", line)
+        assert type(info.value) is UsageError, line  # a subclass would print a traceback
+        assert "\n" not in str(info.value)
+
+
+async def test_connect_binds_the_client_and_replaces(shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_connections", {})
+    made: list[FakeClient] = []
+
+    class Factory(FakeClient):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__()
+            made.append(self)
+            self.connect_kwargs: dict = {}
+
+        async def connect(self, url: str, **kwargs: object) -> None:
+            self.connect_kwargs = {"url": url, **kwargs}
+            self.set_state("connected", url=url, namespaces=tuple(kwargs.get("namespaces", ["/"])))
+
+    real_connect = registry.connect
+    monkeypatch.setattr(registry, "connect", lambda *a, **k: real_connect(*a, client_factory=Factory, **k))
+    shell.user_ns["token"] = "t0k"
+    shell.run_line_magic(
+        "sio", "connect http://h:1 --name c --namespace /a --auth \"{'tok': token}\" --header X-A:1 --transports polling,websocket"
+    )
+    first = shell.user_ns["c"]
+    await registry.wait_connected(first, timeout=1)
+    assert first.connect_kwargs == {
+        "url": "http://h:1", "headers": {"X-A": "1"}, "wait_timeout": 5.0, "retry": False,
+        "namespaces": ["/a"], "transports": ["polling", "websocket"], "auth": {"tok": "t0k"},
+    }
+    cap = shell.run_line_magic("sio", "capture * --name c")
+    shell.run_line_magic("sio", "connect http://h:1 --name c")
+    second = shell.user_ns["c"]
+    assert second is not first and not cap.active
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    assert first.disconnected and list(registry.list_connections()) == ["c"]
+    shell.run_line_magic("sio", "disconnect --name c")
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    assert second.disconnected and registry.list_connections() == {}
+
+
+def test_unload_removes_the_magics(shell: InteractiveShell) -> None:
+    assert shell.find_line_magic("sio") is not None and shell.find_cell_magic("sio") is not None
+    sio_notebook.unload_ipython_extension(shell)
+    assert shell.find_line_magic("sio") is None and shell.find_cell_magic("sio") is None
+    sio_notebook.load_ipython_extension(shell)
+    assert shell.find_line_magic("sio") is not None
