@@ -720,6 +720,9 @@ class AsyncClient:
         future: asyncio.Future[Any] = loop.create_future()
         token = _Ack(future=future, client=self)
         self._emit(event, data, namespace, token)
+        engine = self._engine
+        if engine is not None:
+            await engine.write_now()  # latency: no hop through the writer task
         if timeout is not None:
             # A timer, not asyncio.wait_for: wait_for wraps the future in a task (3.11),
             # which costs a loop iteration on the latency of every call.
@@ -999,7 +1002,7 @@ class AsyncClient:
         if ns_handlers is not None:
             handler = ns_handlers.get(name)
             if handler is not None:
-                return handler, tuple(args)
+                return handler, args  # type: ignore[return-value]  # a list unpacks the same
             handler = ns_handlers.get("*")
             if handler is not None:
                 return handler, (name, *args)

@@ -66,6 +66,7 @@ class EngineConnection:
         self._upgrade_done = asyncio.Event()
         self._upgrade_done.set()
         self._tasks: list[asyncio.Task[Any]] = []
+        self._watchdog: asyncio.TimerHandle | None = None
         self.closed = False
         self.close_reason: str | None = None
 
@@ -111,8 +112,8 @@ class EngineConnection:
         self._tasks = [
             loop.create_task(self._read_loop(), name="sio-reader"),
             loop.create_task(self._write_loop(), name="sio-writer"),
-            loop.create_task(self._watchdog(), name="sio-heartbeat"),
         ]
+        self._arm_watchdog()
         if upgrade and transport.name == "polling" and "websocket" in transports and "websocket" in info.upgrades:
             self._tasks.append(loop.create_task(self._upgrade(), name="sio-upgrade"))
         self.log.info("Engine.IO session %s open over %s", info.sid, transport.name)
@@ -192,8 +193,12 @@ class EngineConnection:
                 if isinstance(transport, WebSocketTransport):
                     await self._read_websocket(transport)
                     return
+                frames = await transport.read()
+                # The arrival time, not the request's start: a long-poll GET can wait a
+                # whole pingInterval for the ping it carries, and the deadline it re-arms
+                # must count from when the ping came (§1.5).
                 now = time.monotonic()
-                for frame in await transport.read():
+                for frame in frames:
                     message = protocol.receive_frame(frame, now)
                     if message is not None:
                         self._on_message(message)
@@ -259,13 +264,18 @@ class EngineConnection:
                 self._wake.clear()
                 while self._outbox and not self.closed:
                     if not self._upgrade_done.is_set() and self.transport and self.transport.name == "polling":
-                        self._writer_idle.set()
                         await self._upgrade_done.wait()  # §1.6: no new POST while upgrading
+                        continue
+                    if not self._writer_idle.is_set():  # write_now() is writing a frame
+                        await self._writer_idle.wait()
+                        continue
                     self._writer_idle.clear()
                     batch, self._outbox = self._outbox, []
                     assert self.transport is not None
-                    await self.transport.write(batch)
-                self._writer_idle.set()
+                    try:
+                        await self.transport.write(batch)
+                    finally:
+                        self._writer_idle.set()
         except asyncio.CancelledError:
             raise
         except PayloadTooLargeError as exc:
@@ -277,16 +287,50 @@ class EngineConnection:
         finally:
             self._writer_idle.set()
 
-    async def _watchdog(self) -> None:
+    async def write_now(self) -> None:
+        """Write a lone queued frame from the calling task when the writer is idle.
+
+        call() uses it: it saves the hop to the writer task, a loop iteration on every
+        ack round trip. Only ever one frame, so a cancelled caller cannot cut a
+        multi-frame (binary) message in half: aiohttp hands a frame to the socket before
+        its first await.
+        """
+        transport = self.transport
+        if (
+            len(self._outbox) != 1
+            or self.closed
+            or not self._writer_idle.is_set()
+            or not self._upgrade_done.is_set()
+            or not isinstance(transport, WebSocketTransport)
+        ):
+            return
+        batch, self._outbox = self._outbox, []
+        self._writer_idle.clear()
+        try:
+            await transport.write(batch)
+        except TransportError as exc:
+            self.log.info("transport write failed: %s", exc)
+            self._finish(TRANSPORT_ERROR, exc)
+        finally:
+            self._writer_idle.set()
+            if self._outbox:
+                self._wake.set()
+
+    def _arm_watchdog(self) -> None:
+        """§1.5: a timer at the heartbeat deadline (a timer, not a task: cheaper per connection)."""
         assert self.protocol is not None
-        while not self.closed:
-            delay = self.protocol.deadline - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay + 0.001)
-                continue
+        loop = asyncio.get_running_loop()
+        delay = self.protocol.deadline - time.monotonic()
+        self._watchdog = loop.call_later(max(delay, 0) + 0.001, self._check_heartbeat)
+
+    def _check_heartbeat(self) -> None:
+        if self.closed or self.protocol is None:
+            return
+        if self.protocol.expired(time.monotonic()):
             self.log.warning("no ping from the server in pingInterval + pingTimeout: ping timeout")
             self._finish(PING_TIMEOUT, None)
-            return
+        else:
+            self._arm_watchdog()  # a ping moved the deadline: sleep until the new one
 
     async def _upgrade(self) -> None:
         """§1.6: probe, pause polling, send upgrade, switch. Failure keeps polling."""
@@ -337,6 +381,8 @@ class EngineConnection:
             return
         self.closed = True
         self.close_reason = reason
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         self._outbox = []
         self._upgrade_done.set()
         self._wake.set()

@@ -25,6 +25,38 @@ __all__ = ["PollingTransport", "WebSocketTransport", "describe_http_error", "con
 _TEXT_PLAIN = {"Content-Type": "text/plain;charset=UTF-8"}
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
 
+
+def _timeout(seconds: float) -> Any:
+    """asyncio.timeout (3.11+; no extra task, unlike wait_for), or a 3.10 equivalent."""
+    native = getattr(asyncio, "timeout", None)
+    if native is not None:
+        return native(seconds)
+    return _WaitForTimeout(seconds)  # pragma: no cover - Python 3.10
+
+
+class _WaitForTimeout:  # pragma: no cover - Python 3.10 only
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._handle: asyncio.TimerHandle | None = None
+        self._expired = False
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def expire() -> None:
+            self._expired = True
+            task.cancel()
+
+        self._handle = asyncio.get_running_loop().call_later(self.seconds, expire)
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        assert self._handle is not None
+        self._handle.cancel()
+        if self._expired and exc_type is asyncio.CancelledError:
+            raise asyncio.TimeoutError
+        return False
+
 #: At most this many Engine.IO packets per POST body. python-engineio's server decodes
 #: at most 16 packets per body (``Payload.max_decode_packets``) and *silently drops* a
 #: longer body (it logs the ValueError and still answers 200). The Node server has no
@@ -157,9 +189,8 @@ class PollingTransport:
             return
         try:
             await asyncio.wait_for(self.write([engineio.CLOSE]), self.request_timeout)
-            import logging; logging.getLogger("dbgclose").warning("close POST ok %s", self.sid)
-        except (TransportError, asyncio.TimeoutError) as exc:
-            import logging; logging.getLogger("dbgclose").warning("close POST failed %s %r", self.sid, exc)
+        except (TransportError, asyncio.TimeoutError):
+            pass
 
     async def _get(self, url: str, timeout: float) -> str:
         try:
@@ -237,7 +268,8 @@ class WebSocketTransport:
         options: dict[str, Any] = {"autoping": True, "max_msg_size": 0}
         options.update(extra or {})
         try:
-            ws = await asyncio.wait_for(http.ws_connect(url, headers=headers, ssl=ssl, **options), request_timeout)
+            async with _timeout(request_timeout):
+                ws = await http.ws_connect(url, headers=headers, ssl=ssl, **options)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise connect_error(url, exc) from exc
         return cls(ws)
@@ -259,7 +291,8 @@ class WebSocketTransport:
         raise EOFError(f"WebSocket closed by the server (code {code})")
 
     async def read_one(self, timeout: float) -> Frame:
-        frames = await asyncio.wait_for(self.read(), timeout)
+        async with _timeout(timeout):
+            frames = await self.read()
         return frames[0]
 
     async def write(self, frames: list[Frame]) -> None:
