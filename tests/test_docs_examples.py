@@ -312,6 +312,9 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
 def test_documentation_example(name: str, node_server) -> None:
     source, expected = EXAMPLES[name]
     script = "import sio_notebook as socketio, sys\nsys.modules['socketio'] = socketio\n"
+    # Handlers print from the handler thread while main prints too: one write per line,
+    # so two threads' lines never interleave within a line.
+    script += "import builtins\nbuiltins.print = lambda *a, **k: sys.stdout.write(' '.join(map(str, a)) + '\\n')\n"
     script += f"URL = {node_server.url!r}\n" + textwrap.dedent(source)
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)

@@ -147,6 +147,16 @@ def _is_awaitable(value: Any) -> bool:
     return type(value) is _CoroutineType or inspect.isawaitable(value)
 
 
+class _AckRequest:
+    """A server's ack request: its id and the connection it arrived on."""
+
+    __slots__ = ("id", "engine")
+
+    def __init__(self, ack_id: int, engine: EngineConnection | None) -> None:
+        self.id = ack_id
+        self.engine = engine
+
+
 async def _resolve(value: Any) -> Any:
     """url/headers/auth may be callables (also coroutine functions), re-evaluated each time."""
     if callable(value):
@@ -988,12 +998,15 @@ class AsyncClient:
                 except Exception:
                     self.logger.exception("on_any listener failed")
         handler, call_args = self._find_handler(ns, name, args)
-        ack_id = event.ack_id
+        ack: Any = None
+        if event.ack_id is not None:
+            # The request belongs to this connection: its ack ids mean nothing on the next.
+            ack = _AckRequest(event.ack_id, self._engine)
         if handler is None:
-            if ack_id is not None:
-                self._send_ack(ns, ack_id, None)
+            if ack is not None:
+                self._send_ack(ns, ack, None)
             return
-        self._run_handler(handler, call_args, ns, ack_id)
+        self._run_handler(handler, call_args, ns, ack)
 
     def _find_handler(self, ns: str, name: Any, args: list[Any]) -> tuple[Handler | None, tuple[Any, ...]]:
         """python-socketio's resolution order (reference §1.4)."""
@@ -1050,21 +1063,21 @@ class AsyncClient:
         self._trigger(ns, "disconnect", (reason,))
         await asyncio.sleep(0)
 
-    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack_id: int | None) -> None:
+    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: _AckRequest | None) -> None:
         """Call a handler on the loop; coroutines get a task. Overridden by the thread Client."""
         try:
             result = handler(*args)
         except Exception:
             self.logger.exception("error in the handler for an event on %s", ns)
-            if ack_id is not None:
-                self._send_ack(ns, ack_id, None)
+            if ack is not None:
+                self._send_ack(ns, ack, None)
             return
         if result is not None and _is_awaitable(result):
-            self._spawn(self._await_handler(result, ns, ack_id))
-        elif ack_id is not None:
-            self._send_ack(ns, ack_id, result)
+            self._spawn(self._await_handler(result, ns, ack))
+        elif ack is not None:
+            self._send_ack(ns, ack, result)
 
-    async def _await_handler(self, awaitable: Awaitable[Any], ns: str, ack_id: int | None) -> None:
+    async def _await_handler(self, awaitable: Awaitable[Any], ns: str, ack: _AckRequest | None) -> None:
         try:
             result = await awaitable
         except asyncio.CancelledError:
@@ -1072,28 +1085,34 @@ class AsyncClient:
         except Exception:
             self.logger.exception("error in the handler for an event on %s", ns)
             result = None
-        if ack_id is not None:
-            self._send_ack(ns, ack_id, result)
+        if ack is not None:
+            self._send_ack(ns, ack, result)
 
     def _run_callback(self, callback: Handler, args: list[Any]) -> None:
         self._run_handler(callback, tuple(args), "/", None)
 
-    def _send_ack(self, ns: str, ack_id: int, result: Any) -> None:
-        """Answer a server ack request with a handler's return value (tuple -> several)."""
+    def _send_ack(self, ns: str, ack: _AckRequest, result: Any) -> None:
+        """Answer a server ack request with a handler's return value (tuple -> several).
+
+        Only on the connection the request came on: if that connection is gone (the
+        handler outlived a reconnection) the answer is dropped, because the server
+        numbers ack ids per connection and would take it for another request.
+        """
+        engine = ack.engine
+        if engine is None or engine.closed or engine is not self._engine:
+            self.logger.info("dropping the answer to ack request %s on %s: its connection is gone", ack.id, ns)
+            return
         if type(result) is tuple:
             args = list(result)
         elif result is None:
             args = []
         else:
             args = [result]
-        engine = self._engine
-        if engine is None or engine.closed:
-            return
         try:
-            frames = self._session.ack_frames(ns, ack_id, args)
+            frames = self._session.ack_frames(ns, ack.id, args)
         except (TypeError, ValueError) as exc:
             self.logger.error("cannot send the ack for %s: %s", ns, exc)
-            frames = self._session.ack_frames(ns, ack_id, [])
+            frames = self._session.ack_frames(ns, ack.id, [])
         engine.send(frames)
 
     def _fire_outgoing(self, ns: str, packet_args: Any) -> None:

@@ -138,6 +138,12 @@ class _Namespace:
     pending_acks: dict[int, Any] = field(default_factory=dict)
     early_events: list[EventReceived] = field(default_factory=list)
     connect_sent: bool = False
+    # recovery: offset of the last early event; it becomes ``offset`` only when the
+    # CONNECT reply comes and the early events are delivered. Committed earlier, a loss
+    # of the connection between the replay and the reply would skip the replayed
+    # events: they are dropped with the connection, and the next recovery would start
+    # after them.
+    early_offset: str | None = None
 
 
 class ClientSession:
@@ -220,6 +226,7 @@ class ClientSession:
         ns.state = NamespaceState.CONNECTING
         ns.connect_sent = True
         ns.early_events = []
+        ns.early_offset = None
         payload: Any = auth
         if ns.pid is not None:
             # JS: {pid, offset, ...auth}: the auth keys are merged over pid and offset.
@@ -355,11 +362,15 @@ class ClientSession:
             if ns is None or ns.state not in (NamespaceState.CONNECTED, NamespaceState.CONNECTING):
                 return []  # a namespace we are not in: ignore, as the JS client does
             args = packet.data
+            early = ns.state is NamespaceState.CONNECTING
             if ns.pid is not None and packet.id is None and len(args) > 1 and type(args[-1]) is str:
-                ns.offset = args[-1]
+                if early:
+                    ns.early_offset = args[-1]
+                else:
+                    ns.offset = args[-1]
                 args = args[:-1]
             event = EventReceived(packet.namespace, args[0], args[1:], packet.id)
-            if ns.state is NamespaceState.CONNECTING:
+            if early:
                 ns.early_events.append(event)  # delivered after this namespace's connect
                 return []
             return [event]
@@ -411,6 +422,9 @@ class ClientSession:
         ns.pid = pid if isinstance(pid, str) else None
         if not ns.recovered:
             ns.offset = None
+        elif ns.early_offset is not None:
+            ns.offset = ns.early_offset  # the replay is delivered now, with the connect
+        ns.early_offset = None
         ns.sid = sid
         ns.state = NamespaceState.CONNECTED
         ns.next_ack_id = 0 if not ns.recovered else ns.next_ack_id

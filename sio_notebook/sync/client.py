@@ -42,10 +42,10 @@ class _LoopSideClient(AsyncClient):
         self._portal = portal
         self._dispatcher = dispatcher
 
-    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack_id: int | None) -> None:
-        self._dispatcher.submit(self._invoke, handler, args, ns, ack_id)
+    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any) -> None:
+        self._dispatcher.submit(self._invoke, handler, args, ns, ack)
 
-    def _invoke(self, handler: Handler, args: tuple[Any, ...], ns: str, ack_id: int | None) -> None:
+    def _invoke(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any) -> None:
         """Runs on the dispatcher thread."""
         try:
             result = handler(*args)
@@ -54,8 +54,8 @@ class _LoopSideClient(AsyncClient):
         except Exception:
             self.logger.exception("error in the handler for an event on %s", ns)
             result = None
-        if ack_id is not None:
-            self._portal.call_soon(self._send_ack, ns, ack_id, result)
+        if ack is not None:
+            self._portal.call_soon(self._send_ack, ns, ack, result)
 
 
 async def _await(awaitable: Any) -> Any:
@@ -219,19 +219,27 @@ class Client:
         """Connect (blocking); same arguments and errors as AsyncClient.connect."""
         self._dispatcher.start()
         _live_clients.add(self)
-        self._portal.run(
-            self._async.connect(
-                url,
-                headers=headers,
-                auth=auth,
-                transports=transports,
-                namespaces=namespaces,
-                socketio_path=socketio_path,
-                wait=wait,
-                wait_timeout=wait_timeout,
-                retry=retry,
+        try:
+            self._portal.run(
+                self._async.connect(
+                    url,
+                    headers=headers,
+                    auth=auth,
+                    transports=transports,
+                    namespaces=namespaces,
+                    socketio_path=socketio_path,
+                    wait=wait,
+                    wait_timeout=wait_timeout,
+                    retry=retry,
+                )
             )
-        )
+        except BaseException:
+            if self._async.state == "disconnected":  # not "Already connected", nor Ctrl-C mid-connect
+                self._dispatcher.stop()  # a connect refused up front (bad URL) leaves no idle thread
+                self._dispatcher.drain(5)  # python-socketio: raises after the connect_error handlers ran
+            raise
+        if wait:
+            self._dispatcher.drain(max(wait_timeout, 1))  # ... and returns after the connect handlers
 
     def emit(
         self,

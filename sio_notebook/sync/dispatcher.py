@@ -40,7 +40,9 @@ class Dispatcher:
     def start(self) -> None:
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, args=(self._queue,), name=self._name, daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._queue, self._retired), name=self._name, daemon=True
+                )
                 self._thread.start()
 
     def submit(self, func: Callable[..., Any], *args: Any) -> None:
@@ -62,11 +64,27 @@ class Dispatcher:
             if thread is not None and thread is not threading.current_thread() and thread is self._retired:
                 thread.join(timeout)
 
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait (at most ``timeout``) until the calls queued so far have run."""
+        if self.in_dispatcher():
+            return  # they run after the caller's own handler
+        done = threading.Event()
+        with self._lock:
+            thread, retired = self._thread, self._retired
+            if thread is not None:
+                self._queue.put((done.set, ()))
+        if thread is not None:
+            done.wait(timeout)
+        elif retired is not None:
+            retired.join(timeout)
+
     def in_dispatcher(self) -> bool:
         current = threading.current_thread()
         return current is self._thread or current is self._retired
 
-    def _run(self, items: queue.SimpleQueue[Any]) -> None:
+    def _run(self, items: queue.SimpleQueue[Any], previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()  # the last session's handlers (a slow disconnect handler) finish first
         get = items.get
         while True:
             item = get()

@@ -80,7 +80,23 @@ def test_ctrl_c_in_wait_disconnects_cleanly(node_server) -> None:
         def disconnect(reason):
             print('disconnect', reason, flush=True)
         sio.connect(URL)
-        print('waiting', flush=True)
+        main = threading.main_thread().ident
+
+        def announce():
+            # Say "waiting" only once the main thread is inside Client.wait(), so the
+            # signal cannot land between the print and the try (no sleep-based guess).
+            while True:
+                frame = sys._current_frames().get(main)
+                names = []
+                while frame is not None:
+                    names.append(frame.f_code.co_name)
+                    frame = frame.f_back
+                if 'wait' in names and 'run' in names:
+                    print('waiting', flush=True)
+                    return
+                threading.Event().wait(0.01)
+
+        threading.Thread(target=announce, daemon=True).start()
         try:
             sio.wait()
         except KeyboardInterrupt:
