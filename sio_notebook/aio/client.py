@@ -195,6 +195,7 @@ class AsyncClient:
         *,
         engineio_logger: bool | logging.Logger = False,
         request_timeout: float = 5,
+        connect_timeout: float | None = None,
         http_session: aiohttp.ClientSession | None = None,
         ssl_verify: bool = True,
         websocket_extra_options: dict[str, Any] | None = None,
@@ -217,6 +218,8 @@ class AsyncClient:
         self.logger = _make_logger("sio_notebook.client", logger)
         self.eio_logger = _make_logger("sio_notebook.engineio", engineio_logger)
         self.request_timeout = request_timeout
+        #: Bound on opening an Engine.IO session (JS ``timeout``); default 4 x request_timeout (20 s).
+        self.connect_timeout = connect_timeout if connect_timeout is not None else 4 * request_timeout
         self.http_session = http_session
         self.ssl_verify = ssl_verify
         self.websocket_extra_options = dict(websocket_extra_options or {})
@@ -240,7 +243,7 @@ class AsyncClient:
         )
         self.handlers: dict[str, dict[Any, Handler]] = {}
         self.namespace_handlers: dict[str, Any] = {}
-        self._any_in: list[Callable[[str, Any, tuple[Any, ...]], None]] = []
+        self._any_in: tuple[Callable[[str, Any, tuple[Any, ...]], None], ...] = ()
         self._any_out: list[Callable[[str, Any, tuple[Any, ...]], None]] = []
         self._status_listeners: list[Callable[[], None]] = []
         # Connection parameters (python-socketio attribute names).
@@ -366,13 +369,13 @@ class AsyncClient:
 
     def on_any(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
         """Call ``listener(namespace, event, args)`` for every incoming event, before its handler."""
-        self._any_in.append(listener)
+        self._any_in = (*self._any_in, listener)  # a tuple: dispatch iterates it without copying
 
     def off_any(self, listener: Callable[..., None] | None = None) -> None:
         if listener is None:
-            self._any_in.clear()
-        elif listener in self._any_in:
-            self._any_in.remove(listener)
+            self._any_in = ()
+        else:
+            self._any_in = tuple(item for item in self._any_in if item != listener)
 
     def on_any_outgoing(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
         """Call ``listener(namespace, event, args)`` for every event as it is written."""
@@ -507,6 +510,7 @@ class AsyncClient:
                     headers=headers,
                     ssl=ssl,
                     request_timeout=self.request_timeout,
+                    connect_timeout=self.connect_timeout,
                     websocket_options=self.websocket_extra_options,
                     upgrade=self.upgrade,
                 )
@@ -992,7 +996,7 @@ class AsyncClient:
     def _dispatch_event(self, event: EventReceived) -> None:
         ns, name, args = event.namespace, event.name, event.args
         if self._any_in:
-            for listener in list(self._any_in):
+            for listener in self._any_in:
                 try:
                     listener(ns, name, tuple(args))
                 except Exception:

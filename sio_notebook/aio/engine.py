@@ -62,9 +62,11 @@ class EngineConnection:
         self._wake = asyncio.Event()
         self._writer_idle = asyncio.Event()
         self._writer_idle.set()
-        self._reader_paused = asyncio.Event()
-        self._upgrade_done = asyncio.Event()
-        self._upgrade_done.set()
+        # §1.6 pause: created only while an upgrade runs (most connections never upgrade,
+        # and each asyncio.Event costs about a kilobyte).
+        self._upgrading = False
+        self._reader_paused: asyncio.Event | None = None
+        self._upgrade_done: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._watchdog: asyncio.TimerHandle | None = None
         self.closed = False
@@ -83,17 +85,23 @@ class EngineConnection:
         request_timeout: float,
         websocket_options: dict[str, Any] | None,
         upgrade: bool = True,
+        connect_timeout: float | None = None,
     ) -> engineio.OpenInfo:
-        """Handshake on the first transport; start the tasks; upgrade in the background."""
+        """Handshake on the first transport; start the tasks; upgrade in the background.
+
+        ``connect_timeout`` bounds opening the session (the JS client's ``timeout``); it
+        is longer than one request's timeout because a burst of connections queues up.
+        """
+        open_timeout = connect_timeout if connect_timeout is not None else request_timeout
         self._http, self._url, self._headers, self._ssl = http, url, headers, ssl
         self._request_timeout = request_timeout
         self._ws_options = websocket_options
         if transports[0] == "websocket":
             transport = await WebSocketTransport.open(
-                http, url.websocket(), headers, ssl=ssl, request_timeout=request_timeout, extra=websocket_options
+                http, url.websocket(), headers, ssl=ssl, request_timeout=open_timeout, extra=websocket_options
             )
             try:
-                first = await transport.read_one(request_timeout)
+                first = await transport.read_one(open_timeout)
                 info = engineio.parse_open(first)
             except (ProtocolError, TransportError, EOFError, asyncio.TimeoutError) as exc:
                 await transport.close()
@@ -103,7 +111,7 @@ class EngineConnection:
         else:
             transport = PollingTransport(http, url, headers, ssl=ssl, request_timeout=request_timeout)
             try:
-                info = await transport.handshake()
+                info = await transport.handshake(open_timeout)
             except ProtocolError as exc:
                 raise ConnectionError(f"{url.http_base} is not a Socket.IO server: {exc}") from exc
         self.protocol = EngineProtocol(info, time.monotonic())
@@ -204,9 +212,10 @@ class EngineConnection:
                         self._on_message(message)
                     elif self._after_control():
                         return
-                if not self._upgrade_done.is_set():
+                if self._upgrading:
                     # §1.6 step 3: pause polling: this GET has ended (the server answers
                     # it with a noop once the probe succeeded); issue no new one.
+                    assert self._reader_paused is not None and self._upgrade_done is not None
                     self._reader_paused.set()
                     await self._upgrade_done.wait()
         except asyncio.CancelledError:
@@ -263,7 +272,7 @@ class EngineConnection:
                 await self._wake.wait()
                 self._wake.clear()
                 while self._outbox and not self.closed:
-                    if not self._upgrade_done.is_set() and self.transport and self.transport.name == "polling":
+                    if self._upgrading and self._upgrade_done is not None and self.transport and self.transport.name == "polling":
                         await self._upgrade_done.wait()  # §1.6: no new POST while upgrading
                         continue
                     if not self._writer_idle.is_set():  # write_now() is writing a frame
@@ -300,7 +309,7 @@ class EngineConnection:
             len(self._outbox) != 1
             or self.closed
             or not self._writer_idle.is_set()
-            or not self._upgrade_done.is_set()
+            or self._upgrading
             or not isinstance(transport, WebSocketTransport)
         ):
             return
@@ -350,8 +359,9 @@ class EngineConnection:
             answer = await ws.read_one(self._request_timeout)
             if answer != engineio.PROBE_ANSWER:
                 raise TransportError(f"unexpected answer to the upgrade probe: {str(answer)[:40]!r}")
-            self._reader_paused.clear()
-            self._upgrade_done.clear()
+            self._reader_paused = asyncio.Event()
+            self._upgrade_done = asyncio.Event()
+            self._upgrading = True
             self._wake.set()
             await asyncio.wait_for(self._reader_paused.wait(), self._request_timeout + 10)
             await asyncio.wait_for(self._writer_idle.wait(), self._request_timeout + 10)
@@ -370,7 +380,9 @@ class EngineConnection:
             if ws is not None:
                 await ws.close()
         finally:
-            self._upgrade_done.set()
+            self._upgrading = False
+            if self._upgrade_done is not None:
+                self._upgrade_done.set()
             self._wake.set()
 
     # --- closing ---------------------------------------------------------------------
@@ -384,7 +396,9 @@ class EngineConnection:
         if self._watchdog is not None:
             self._watchdog.cancel()
         self._outbox = []
-        self._upgrade_done.set()
+        self._upgrading = False
+        if self._upgrade_done is not None:
+            self._upgrade_done.set()
         self._wake.set()
         current = asyncio.current_task()
         for task in self._tasks:

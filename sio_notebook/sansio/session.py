@@ -73,6 +73,10 @@ class NamespaceState(Enum):
     CLOSED = "closed"  # DISCONNECT from either side: not retried
 
 
+_CONNECTED = NamespaceState.CONNECTED
+_CONNECTING = NamespaceState.CONNECTING
+
+
 # --- events for the application -------------------------------------------------------
 
 
@@ -359,10 +363,12 @@ class ClientSession:
         ptype = packet.type
         ns = self._namespaces.get(packet.namespace)
         if ptype is EVENT or ptype is BINARY_EVENT:
-            if ns is None or ns.state not in (NamespaceState.CONNECTED, NamespaceState.CONNECTING):
+            state = ns.state if ns is not None else None
+            if state is not _CONNECTED and state is not _CONNECTING:
                 return []  # a namespace we are not in: ignore, as the JS client does
+            assert ns is not None
             args = packet.data
-            early = ns.state is NamespaceState.CONNECTING
+            early = state is _CONNECTING
             if ns.pid is not None and packet.id is None and len(args) > 1 and type(args[-1]) is str:
                 if early:
                     ns.early_offset = args[-1]

@@ -108,13 +108,16 @@ class JsonCodec:
     TypeError.
     """
 
-    __slots__ = ("loads", "_dumps", "_custom", "_encode", "_buffers", "_collect")
+    __slots__ = ("loads", "scan", "_dumps", "_custom", "_encode", "_buffers", "_collect")
 
     def __init__(self, json_module: Any = None) -> None:
         self._custom = json_module is not None and json_module is not _stdlib_json
         module = json_module or _stdlib_json
         # JSON.parse rejects NaN/Infinity; the stdlib accepts them unless told not to.
         self.loads: Callable[[str | bytes], Any] = module.loads if self._custom else _STRICT_LOADS
+        #: The stdlib's (C) scanner, ``scan(text, pos) -> (value, end)``: parses a payload
+        #: where it starts in the packet text, without copying it out (None if custom).
+        self.scan: Callable[[str, int], tuple[Any, int]] | None = None if self._custom else _STRICT_DECODER.scan_once
         self._dumps = module.dumps
         self._encode = self._make_encoder()
         #: Attachments found by the current dumps() call (§2.3), or None.
@@ -181,7 +184,8 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_STRICT_LOADS = _stdlib_json.JSONDecoder(parse_constant=_reject_constant).decode
+_STRICT_DECODER = _stdlib_json.JSONDecoder(parse_constant=_reject_constant)
+_STRICT_LOADS = _STRICT_DECODER.decode
 
 
 def _json_default(value: Any) -> Any:
@@ -271,7 +275,7 @@ class JsonSerializer:
         return [header + payload]
 
     def decoder(self) -> JsonDecoder:
-        return JsonDecoder(self.json.loads, self.max_attachments)
+        return JsonDecoder(self.json.loads, self.max_attachments, self.json.scan)
 
 
 # --- decoding ------------------------------------------------------------------------
@@ -283,10 +287,16 @@ class JsonDecoder:
     Nothing is returned for a binary packet until its last attachment arrives.
     """
 
-    __slots__ = ("_loads", "max_attachments", "_pending", "_buffers", "_expected")
+    __slots__ = ("_loads", "_scan", "max_attachments", "_pending", "_buffers", "_expected")
 
-    def __init__(self, loads: Callable[[str], Any], max_attachments: int = 10) -> None:
+    def __init__(
+        self,
+        loads: Callable[[str], Any],
+        max_attachments: int = 10,
+        scan: Callable[[str, int], tuple[Any, int]] | None = None,
+    ) -> None:
         self._loads = loads
+        self._scan = scan
         self.max_attachments = max_attachments
         self._pending: Packet | None = None
         self._buffers: list[bytes] = []
@@ -327,10 +337,7 @@ class JsonDecoder:
             raise RemoteProtocolError(f"unknown packet type {text[0]!r} in {text[:40]!r}")
         if ptype is EVENT and text[1:2] == "[":
             # Fast path for the most common packet: an event on "/" without an ack id.
-            try:
-                data = self._loads(text[1:])
-            except ValueError as exc:
-                raise RemoteProtocolError(f"invalid payload {text[1:41]!r}: {exc}") from exc
+            data = self._parse(text, 1)
             if type(data) is not list or not data or type(data[0]) is not str or data[0] in RESERVED_EVENTS:
                 _check_incoming(EVENT, "/", data, None, text)
             return Packet(EVENT, "/", data, None), 0
@@ -369,12 +376,29 @@ class JsonDecoder:
             ack_id = int(text[start:pos])
         data = None
         if pos < end:
-            try:
-                data = self._loads(text[pos:])
-            except ValueError as exc:
-                raise RemoteProtocolError(f"invalid payload {text[pos:pos + 40]!r}: {exc}") from exc
+            data = self._parse(text, pos)
         _check_incoming(ptype, namespace, data, ack_id, text)
         return Packet(ptype, namespace, data, ack_id), attachments
+
+
+    def _parse(self, text: str, pos: int) -> Any:
+        """The JSON payload from ``pos`` to the end of ``text``; RemoteProtocolError if invalid.
+
+        The common case runs the C scanner in place; anything unusual (leading or
+        trailing whitespace, errors) goes through ``loads`` for its exact rules and message.
+        """
+        scan = self._scan
+        if scan is not None:
+            try:
+                data, stop = scan(text, pos)
+                if stop == len(text):
+                    return data
+            except (StopIteration, ValueError):
+                pass
+        try:
+            return self._loads(text[pos:])
+        except ValueError as exc:
+            raise RemoteProtocolError(f"invalid payload {text[pos:pos + 40]!r}: {exc}") from exc
 
 
 def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: str) -> None:
