@@ -9,6 +9,7 @@ nowhere else.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import socket
 from typing import Any, NoReturn
@@ -23,6 +24,35 @@ from ..sansio.url import EngineURL
 __all__ = ["PollingTransport", "WebSocketTransport", "describe_http_error", "connect_error"]
 
 _TEXT_PLAIN = {"Content-Type": "text/plain;charset=UTF-8"}
+
+
+async def _no_replay(req: Any, handler: Any) -> Any:
+    """Client middleware: a long-polling GET must never be re-sent behind our back.
+
+    aiohttp (>= 3.9) silently retries an "idempotent" GET once when the connection fails
+    before the response headers arrive. A polling GET is not idempotent: the server
+    dequeues the packets it writes into the response. If that response is lost (the
+    connection is reset after the server wrote it), the silent retry fetches the *next*
+    packets and the lost ones are gone, with no error to trigger a reconnection (or a
+    connection state recovery, which would replay them). Turning those two errors into
+    a plain ClientConnectionError (which aiohttp does not retry) makes the loss visible
+    as a transport error.
+    """
+    try:
+        return await handler(req)
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+        raise aiohttp.ClientConnectionError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _get_options(http: aiohttp.ClientSession) -> dict[str, Any]:
+    """Per-request ``middlewares`` (aiohttp >= 3.12) with _no_replay last; they replace the
+    session's own, so those are kept in front."""
+    if not _PER_REQUEST_MIDDLEWARES:
+        return {}
+    return {"middlewares": (*getattr(http, "_middlewares", ()), _no_replay)}
+
+
+_PER_REQUEST_MIDDLEWARES = "middlewares" in inspect.signature(aiohttp.ClientSession._request).parameters
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
 
 
@@ -142,10 +172,10 @@ class PollingTransport:
         self.max_payload = 1_000_000
         self.read_timeout = 60.0
 
-    async def handshake(self) -> engineio.OpenInfo:
+    async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo:
         """GET the open packet (§1.4); extra packets in that body are returned by read()."""
         url = self.url.polling(timestamp=self.timestamp)
-        body = await self._get(url, timeout=self.request_timeout)
+        body = await self._get(url, timeout=timeout if timeout is not None else self.request_timeout)
         frames = engineio.decode_payload(body)
         info = engineio.parse_open(frames[0])
         self.sid = info.sid
@@ -184,18 +214,31 @@ class PollingTransport:
                 raise TransportError(f"POST failed: {type(exc).__name__}: {exc}") from exc
 
     async def close(self) -> None:
-        """Tell the server we are leaving (§1.8): POST ``1``; best effort."""
+        """Tell the server we are leaving (§1.8): POST ``1``; best effort.
+
+        After a network fault the first POST may go out on a pooled connection that is
+        already dead; it is tried once more (on a fresh one) unless the server answered.
+        The close matters: when a fault hit between two polls, it is the server's only
+        way to learn that this session is gone, and a recovery-enabled server persists
+        the session for the reconnection only once it knows.
+        """
         if self.sid is None:
             return
-        try:
-            await asyncio.wait_for(self.write([engineio.CLOSE]), self.request_timeout)
-        except (TransportError, asyncio.TimeoutError):
-            pass
+        for _ in range(2):
+            try:
+                await asyncio.wait_for(self.write([engineio.CLOSE]), self.request_timeout)
+                return
+            except TransportError as exc:
+                if exc.status is not None:  # the server answered (e.g. 400: already gone)
+                    return
+            except asyncio.TimeoutError:
+                return
 
     async def _get(self, url: str, timeout: float) -> str:
         try:
             async with self.http.get(
-                url, headers=self.headers, ssl=self.ssl, timeout=aiohttp.ClientTimeout(total=timeout)
+                url, headers=self.headers, ssl=self.ssl, timeout=aiohttp.ClientTimeout(total=timeout),
+                **_get_options(self.http),
             ) as resp:
                 body = await resp.text(encoding="utf-8")
                 if resp.status != 200:
