@@ -404,8 +404,7 @@ def machine_info(server: BenchServer | None, quick: bool, elapsed: float | None)
         f"- **CPU**: {cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}",
         f"- **Python** {platform.python_version()} ({platform.python_implementation()}); "
         f"aiohttp {version('aiohttp')}, python-socketio {version('python-socketio')}, "
-        f"python-engineio {version('python-engineio')}, websocket-client {version('websocket-client')}, "
-        f"orjson {version('orjson')}",
+        f"python-engineio {version('python-engineio')}, websocket-client {version('websocket-client')}",
         f"- **Server**: Node {node}, socket.io {npm_version('socket.io')} (engine.io {npm_version('engine.io')}, "
         f"ws {npm_version('ws')}), bench/server.js on 127.0.0.1 (one process, shared by all runs)",
         f"- **sio_notebook** {version('sio-notebook')} at git {git or '?'}" + (" + uncommitted changes in sio_notebook/" if dirty else ""),
