@@ -449,8 +449,10 @@ class AsyncClient:
         self.connection_namespaces = self._namespaces_to_connect(namespaces)
         self.failed_namespaces = []
         self._connect_errors = {}
-        self._gone = asyncio.Event()
-        self._ns_changed = asyncio.Event()
+        # Created on demand (wait(), namespace waits): an asyncio.Event costs about a
+        # kilobyte, and most of a connection's life needs neither.
+        self._gone = None
+        self._ns_changed = None
         self._disconnect_reason = None
         self._reconnect_attempts = 0
         for ns in self.connection_namespaces:
@@ -536,19 +538,23 @@ class AsyncClient:
 
         The timeout restarts whenever a namespace settles (python-socketio's rule).
         """
-        assert self._ns_changed is not None
-        while True:
-            pending = [
-                ns for ns in self.connection_namespaces if self._session.state(ns) is NamespaceState.CONNECTING
-            ]
-            engine = self._engine
-            if not pending or engine is None or engine.closed:
-                break
-            self._ns_changed.clear()
-            try:
-                await asyncio.wait_for(self._ns_changed.wait(), timeout)
-            except asyncio.TimeoutError:
-                break
+        changed = self._ns_changed = asyncio.Event()
+        try:
+            while True:
+                pending = [
+                    ns for ns in self.connection_namespaces if self._session.state(ns) is NamespaceState.CONNECTING
+                ]
+                engine = self._engine
+                if not pending or engine is None or engine.closed:
+                    break
+                changed.clear()
+                try:
+                    await asyncio.wait_for(changed.wait(), timeout)
+                except asyncio.TimeoutError:
+                    break
+        finally:
+            if self._ns_changed is changed:
+                self._ns_changed = None
         return [ns for ns in self.connection_namespaces if self._session.state(ns) is not NamespaceState.CONNECTED]
 
     def _namespaces_to_connect(self, namespaces: Any) -> list[str]:
@@ -781,7 +787,9 @@ class AsyncClient:
 
     async def wait(self) -> None:
         """Wait until the client is disconnected for good (reconnections included)."""
-        if self._gone is not None and self._state != "disconnected":
+        if self._state != "disconnected":
+            if self._gone is None:
+                self._gone = asyncio.Event()
             await self._gone.wait()
         await asyncio.sleep(0)
 
