@@ -9,6 +9,7 @@ get the same shape checks as the default parser. Needs the ``msgpack`` package
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 from ..exceptions import RemoteProtocolError
@@ -78,6 +79,18 @@ def _plain(data: Any) -> Any:
     return data
 
 
+class _Described:
+    """The packet as ``_check_incoming`` quotes it in an error, built only if it is needed."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __getitem__(self, key: Any) -> str:
+        return reprlib.repr(self.obj)[key]
+
+
 class MsgPackDecoder:
     __slots__ = ("_msgpack",)
 
@@ -97,13 +110,15 @@ class MsgPackDecoder:
         if not isinstance(obj, dict):
             raise RemoteProtocolError("invalid msgpack packet: not a map")
         ptype, nsp, packet_id = obj.get("type"), obj.get("nsp", "/"), obj.get("id")
+        # reprlib: bounded work and no RecursionError, whatever the server nested in there
+        # (repr() of the whole packet cost a full copy of every payload as text).
         if type(ptype) is not int or not 0 <= ptype <= 4:
-            raise RemoteProtocolError(f"invalid msgpack packet type {ptype!r}")
+            raise RemoteProtocolError(f"invalid msgpack packet type {reprlib.repr(ptype)}")
         if not isinstance(nsp, str) or not nsp.startswith("/"):
-            raise RemoteProtocolError(f"invalid msgpack packet namespace {nsp!r}")
+            raise RemoteProtocolError(f"invalid msgpack packet namespace {reprlib.repr(nsp)}")
         if packet_id is not None and (type(packet_id) is not int or packet_id < 0):
-            raise RemoteProtocolError(f"invalid msgpack packet id {packet_id!r}")
+            raise RemoteProtocolError(f"invalid msgpack packet id {reprlib.repr(packet_id)}")
         kind = PacketType(ptype)
         data = obj.get("data")
-        _check_incoming(kind, nsp, data, packet_id, repr(obj)[:60])
+        _check_incoming(kind, nsp, data, packet_id, _Described(obj))
         return Packet(kind, nsp, data, packet_id)

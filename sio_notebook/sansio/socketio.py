@@ -326,7 +326,10 @@ class JsonDecoder:
             return None
         pending, buffers = self._pending, self._buffers
         self.reset()
-        data = _reconstruct(pending.data, buffers)
+        try:
+            data = _reconstruct(pending.data, buffers)
+        except RecursionError as exc:  # nesting close to the JSON decoder's own limit
+            raise RemoteProtocolError("payload nested too deeply to restore its attachments") from exc
         return Packet(pending.type, pending.namespace, data, pending.id)
 
     def _decode_text(self, text: str) -> tuple[Packet, int]:
@@ -395,10 +398,14 @@ class JsonDecoder:
                     return data
             except (StopIteration, ValueError):
                 pass
+            except RecursionError as exc:  # a hostile server can nest without limit
+                raise RemoteProtocolError(f"payload nested too deeply: {text[pos:pos + 40]!r}") from exc
         try:
             return self._loads(text[pos:])
         except ValueError as exc:
             raise RemoteProtocolError(f"invalid payload {text[pos:pos + 40]!r}: {exc}") from exc
+        except RecursionError as exc:
+            raise RemoteProtocolError(f"payload nested too deeply: {text[pos:pos + 40]!r}") from exc
 
 
 def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: str) -> None:
