@@ -479,6 +479,11 @@ class AsyncClient:
             raise
         if wait:
             failed = await self._wait_for_namespaces(wait_timeout)
+            if failed and self._state == "reconnecting" and not any(ns in self._connect_errors for ns in failed):
+                # Every namespace connected, then the connection dropped before we got
+                # here: the client already reported connect/disconnect and is reconnecting
+                # on its own. That is not a failed connect(); don't stop the reconnection.
+                return
             if failed:
                 details = ", ".join(f"{ns} ({self._connect_errors.get(ns, 'timed out')})" for ns in failed)
                 await self.disconnect()
