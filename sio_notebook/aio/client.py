@@ -102,7 +102,7 @@ class _Ack:
     loss: futures and error-first callbacks get the error; plain callbacks are dropped.
     """
 
-    __slots__ = ("callback", "future", "error_first", "client", "timer", "done")
+    __slots__ = ("callback", "future", "error_first", "client", "timer", "done", "on_loop")
 
     def __init__(
         self,
@@ -110,7 +110,11 @@ class _Ack:
         future: asyncio.Future[Any] | None = None,
         error_first: bool = False,
         client: AsyncClient | None = None,
+        on_loop: Callable[[list[Any]], None] | None = None,
     ) -> None:
+        #: The library's own continuation (the retry queue), run on the loop thread;
+        #: ``callback`` is the user's, run like a handler (the thread Client's handler thread).
+        self.on_loop = on_loop
         self.callback = callback
         self.future = future
         self.error_first = error_first
@@ -124,7 +128,9 @@ class _Ack:
         self.done = True
         if self.timer is not None:
             self.timer.cancel()
-        if self.future is not None:
+        if self.on_loop is not None:
+            self.on_loop(args)
+        elif self.future is not None:
             if not self.future.done():
                 self.future.set_result(args)
         elif self.callback is not None:
@@ -645,7 +651,7 @@ class AsyncClient:
             return
         timeout = self.ack_timeout
         assert timeout is not None
-        token = _Ack(lambda *args: self._retry_acked(queue, item, list(args)), client=self)
+        token = _Ack(client=self, on_loop=lambda args: self._retry_acked(queue, item, args))
         frames = self._session.emit(item.namespace, item.args, token, buffer=False)
         if frames is None:
             return
