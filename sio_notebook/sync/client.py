@@ -177,30 +177,34 @@ class Client:
 
     def on_any(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
         """``listener(namespace, event, args)`` for every incoming event, on the handler thread."""
-        wrapper = self._any_wrappers[listener] = self._on_dispatcher(listener)
-        self._portal.call(self._async.on_any, wrapper)
+        self._add_relayed(self._any_wrappers, self._async.on_any, listener)
 
     def off_any(self, listener: Callable[..., None] | None = None) -> None:
-        if listener is None:
-            self._any_wrappers.clear()
-            self._portal.call(self._async.off_any, None)
-        elif listener in self._any_wrappers:
-            self._portal.call(self._async.off_any, self._any_wrappers.pop(listener))
+        self._remove_relayed(self._any_wrappers, self._async.off_any, listener)
 
     def on_any_outgoing(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
-        wrapper = self._any_out_wrappers[listener] = self._on_dispatcher(listener)
-        self._portal.call(self._async.on_any_outgoing, wrapper)
+        """``listener(namespace, event, args)`` for every event written, on the handler thread."""
+        self._add_relayed(self._any_out_wrappers, self._async.on_any_outgoing, listener)
 
     def off_any_outgoing(self, listener: Callable[..., None] | None = None) -> None:
-        if listener is None:
-            self._any_out_wrappers.clear()
-            self._portal.call(self._async.off_any_outgoing, None)
-        elif listener in self._any_out_wrappers:
-            self._portal.call(self._async.off_any_outgoing, self._any_out_wrappers.pop(listener))
+        self._remove_relayed(self._any_out_wrappers, self._async.off_any_outgoing, listener)
 
-    def _on_dispatcher(self, listener: Callable[..., None]) -> Callable[..., None]:
+    def _add_relayed(
+        self, wrappers: dict[Any, Callable[..., None]], register: Callable[..., None], listener: Callable[..., None]
+    ) -> None:
+        """Register on the loop a wrapper that hands ``listener``'s calls to the handler thread."""
         submit = self._dispatcher.submit
-        return lambda *args: submit(listener, *args)
+        wrapper = wrappers[listener] = lambda *args: submit(listener, *args)
+        self._portal.call(register, wrapper)
+
+    def _remove_relayed(
+        self, wrappers: dict[Any, Callable[..., None]], unregister: Callable[..., None], listener: Any
+    ) -> None:
+        if listener is None:
+            wrappers.clear()
+            self._portal.call(unregister, None)
+        elif listener in wrappers:
+            self._portal.call(unregister, wrappers.pop(listener))
 
     # --- connection ------------------------------------------------------------------
 
