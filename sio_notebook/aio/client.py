@@ -1015,9 +1015,10 @@ class AsyncClient:
     def _dispatch_event(self, event: EventReceived) -> None:
         ns, name, args = event.namespace, event.name, event.args
         if self._any_in:
+            frozen = tuple(args)  # one copy for every listener; handlers get the list
             for listener in self._any_in:
                 try:
-                    listener(ns, name, tuple(args))
+                    listener(ns, name, frozen)
                 except Exception:
                     self.logger.exception("on_any listener failed")
         handler, call_args = self._find_handler(ns, name, args)
