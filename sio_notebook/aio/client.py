@@ -36,16 +36,16 @@ from ..exceptions import (
 )
 from ..sansio.backoff import backoff_delay
 from ..sansio.engineio import Frame
+from ..sansio.retry import RetryItem, RetryQueue
 from ..sansio.session import (
     AckReceived,
     ClientSession,
-    ConnectError,
     Connected,
+    ConnectError,
     EventReceived,
     NamespaceState,
     ServerDisconnected,
 )
-from ..sansio.retry import RetryItem, RetryQueue
 from ..sansio.socketio import EVENT, RESERVED_EVENTS, JsonSerializer, Packet, Serializer
 from ..sansio.url import parse_url
 from .engine import (

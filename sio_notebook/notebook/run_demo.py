@@ -31,8 +31,8 @@ _LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 def notebooks_dir() -> Path:
-    """``notebooks/`` of the source checkout (next to the package)."""
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """The bundled notebooks (package data in ``sio_notebook/demo/notebooks``)."""
+    return Path(__file__).resolve().parents[1] / "demo" / "notebooks"
 
 
 class DemoServer:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as _dt
 import json as _stdlib_json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..exceptions import LocalProtocolError, RemoteProtocolError
 from .engineio import Frame

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from sio_notebook import AsyncClient
 from sio_notebook.exceptions import BadNamespaceError, BufferFullError, ConnectionError, DisconnectedError
 
 from .helpers import Events, pattern

@@ -49,7 +49,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, demo_url: str) -> Iterator[str
     """JupyterLab on a copy of notebooks/ (autosave never touches the repository)."""
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
-    shutil.copytree(ROOT / "notebooks", root)
+    shutil.copytree(ROOT / "sio_notebook" / "demo" / "notebooks", root)
     settings = base / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))

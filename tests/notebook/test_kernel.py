@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from typing import Any

@@ -8,6 +8,7 @@ the decoders are shown to keep no stray state between packets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from sio_notebook.sansio import engineio
 from sio_notebook.sansio.engineio import Frame
 from sio_notebook.sansio.socketio import JsonSerializer, Packet, PacketType

@@ -27,11 +27,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aio.helpers import SHORT_HEARTBEAT, expected_transport, pattern  # tests/ is on sys.path (conftest)
 
 from sio_notebook import Client, ClientNamespace, exceptions
 from sio_notebook.sync.portal import LoopThread
-
-from aio.helpers import SHORT_HEARTBEAT, expected_transport, pattern  # tests/ is on sys.path (conftest)
 
 from .helpers import Events, bounded, eventually, in_thread
 
