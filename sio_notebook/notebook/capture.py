@@ -31,6 +31,7 @@ that clash with ``time``/``namespace``/``event`` are prefixed with ``data.``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -99,6 +100,7 @@ class Capture:
         self._active = False
         self._notify_pending = False
         self._observers: list[Callable[[], None]] = []
+        self._sinks: list[Callable[[CapturedEvent], None]] = []
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._table: Any = None
         self._listener = self._make_listener()
@@ -212,6 +214,21 @@ class Capture:
         if callback in self._observers:
             self._observers.remove(callback)
 
+    # Sinks (used by the Parquet store and the live chart)
+
+    def add_sink(self, fn: Callable[[CapturedEvent], None]) -> None:
+        """Call ``fn(row)`` synchronously for every row ingested from now on, before the
+        ring buffer can evict it, so a sink sees every event even when ``max_rows`` is small.
+
+        ``fn`` runs on the hot path (keep it to an append); if it raises, the error is
+        logged and the sink removed, so one broken sink cannot stop the capture.
+        """
+        self._sinks.append(fn)
+
+    def remove_sink(self, fn: Callable[[CapturedEvent], None]) -> None:
+        if fn in self._sinks:
+            self._sinks.remove(fn)
+
     # Display: a capture shows as its live table
 
     def table(self, **kwargs: Any) -> Any:
@@ -244,6 +261,7 @@ class Capture:
         wanted = None if "*" in self.events else frozenset(self.events)
         namespaces = None if self.namespaces is None else frozenset(self.namespaces)
         now = time.time
+        sinks = self._sinks
 
         def on_any(namespace: str, event: str, args: tuple[Any, ...]) -> None:
             if wanted is not None and event not in wanted:
@@ -251,11 +269,22 @@ class Capture:
             if namespaces is not None and namespace not in namespaces:
                 return
             self._count = count = self._count + 1
-            rows_append((count, now(), namespace, event, args))
+            row = (count, now(), namespace, event, args)
+            if sinks:
+                self._feed_sinks(CapturedEvent._make(row))
+            rows_append(row)
             if not self._notify_pending:
                 self._notify()
 
         return on_any
+
+    def _feed_sinks(self, row: CapturedEvent) -> None:
+        for fn in list(self._sinks):
+            try:
+                fn(row)
+            except Exception:
+                logging.getLogger(__name__).exception("capture sink %r failed; removed", fn)
+                self.remove_sink(fn)
 
     def _notify(self) -> None:
         try:
