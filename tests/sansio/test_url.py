@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from sio_notebook.sansio.url import EngineURL, cache_buster, parse_url
+from sio_notebook.sansio.url import EngineURL, cache_buster, parse_url, redact_url
 
 
 def params(url: str) -> list[tuple[str, str]]:
@@ -154,3 +154,62 @@ def test_cache_buster_is_url_safe() -> None:
         assert 8 <= len(stamp) <= 16
         assert stamp.replace("-", "").replace("_", "").isalnum()
         assert stamp.isascii()
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        # Python 3.10's urlsplit reads "127.0.0.1" as the scheme; 3.11+ reads none.
+        ("127.0.0.1:3000", "the scheme must be http, https, ws or wss (it has none)"),
+        ("1http://host", "(it has none)"),
+        # 3.10 accepts any bracketed host; 3.11.4+ checks it is an address.
+        ("http://[zz]:80", "'zz' in brackets is not an IPv6 address"),
+        ("http://[127.0.0.1]:80", "'127.0.0.1' in brackets is not an IPv6 address"),
+        ("http://[::1:80", "Invalid IPv6 URL"),
+        ("http://host:+80", "Port could not be cast"),
+    ],
+)
+def test_bad_urls_give_the_same_reason_on_every_python(url: str, problem: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_url(url)
+    assert str(info.value).startswith(f"invalid URL {url!r}: ")
+    assert problem in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:3000", "http://[fe80::1%25eth0]:1", "http://[v1.x]/"])
+def test_bracketed_hosts_that_are_addresses_are_accepted(url: str) -> None:
+    assert parse_url(url).http_base.startswith(url.split("/")[0] + "//[")
+
+
+def test_url_credentials_become_basic_authorization() -> None:
+    eurl = parse_url("http://alice:s3cret@host:1/?a=1")
+    assert eurl.http_base == "http://host:1/socket.io/" and eurl.ws_base == "ws://host:1/socket.io/"
+    assert eurl.credentials == ("alice", "s3cret")
+    assert eurl.authorization == "Basic YWxpY2U6czNjcmV0"  # base64("alice:s3cret"), as requests sends
+    assert "s3cret" not in repr(eurl) and "s3cret" not in eurl.polling("x") + eurl.websocket("x")
+
+
+def test_url_credentials_are_percent_decoded() -> None:
+    eurl = parse_url("https://al%40ice:p%3Ass@host")
+    assert eurl.credentials == ("al@ice", "p:ss")
+    assert parse_url("http://bob@host").credentials == ("bob", "")
+    assert parse_url("http://host").authorization is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://alice:s3cret@host:1/x?y=1", "http://alice:***@host:1/x?y=1"),
+        ("http://alice@host", "http://alice@host"),
+        ("http://host/a@b", "http://host/a@b"),
+        ("http://host", "http://host"),
+    ],
+)
+def test_redact_url_hides_the_password(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_bad_url_errors_do_not_show_the_password() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_url("ftp://alice:s3cret@host")
+    assert "s3cret" not in str(info.value) and "alice:***@host" in str(info.value)
