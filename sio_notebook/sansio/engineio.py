@@ -22,9 +22,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Union
+from typing import Any, Union
 
 from ..exceptions import RemoteProtocolError
 
@@ -181,14 +182,29 @@ def parse_open(frame: Frame) -> OpenInfo:
         return OpenInfo(
             sid=sid,
             upgrades=tuple(info.get("upgrades", ())),
-            ping_interval=float(info["pingInterval"]) / 1000.0,
-            ping_timeout=float(info["pingTimeout"]) / 1000.0,
+            ping_interval=_milliseconds(info, "pingInterval") / 1000.0,
+            ping_timeout=_milliseconds(info, "pingTimeout") / 1000.0,
             # v3 servers have no maxPayload; the Node default is 1e6.
-            max_payload=int(info.get("maxPayload", 1_000_000)),
+            max_payload=int(_milliseconds(info, "maxPayload", 1_000_000)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
         raise RemoteProtocolError(f"invalid Engine.IO open packet {frame[:80]!r}: {reason}") from exc
+
+
+def _milliseconds(info: dict[str, Any], key: str, default: float | None = None) -> float:
+    """A number of the open packet (§1.4): finite and not negative, else ValueError.
+
+    The stdlib's JSON accepts ``Infinity`` and ``NaN``; a timer or a deadline built
+    from them would fail much later with an OverflowError far from the cause.
+    """
+    raw = info[key] if default is None else info.get(key, default)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise ValueError(f"{key!r} must be a number, not {raw!r}")
+    value = float(raw)  # a numeric string was always accepted; others raise ValueError
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{key!r} must be a finite number >= 0, not {raw!r}")
+    return value
 
 
 # --- session rules -------------------------------------------------------------------

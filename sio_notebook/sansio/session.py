@@ -256,14 +256,26 @@ class ClientSession:
         return frames, lost
 
     def emit(
-        self, namespace: str, args: list[Any], token: Any = None, *, volatile: bool = False, buffer: bool | None = None
+        self,
+        namespace: str,
+        args: list[Any],
+        token: Any = None,
+        *,
+        volatile: bool = False,
+        buffer: bool | None = None,
+        writable: bool = True,
     ) -> list[Frame] | None:
         """Frames for an EVENT now, or None when it was buffered (or dropped, if volatile).
 
         ``args`` is ``[event_name, *arguments]``. ``token`` (any object) asks for an ack;
         it comes back in :class:`AckReceived`. Encoding errors (TypeError, ValueError)
         are raised before any state changes, so a bad emit leaves the session intact.
+        ``writable`` is the transport's state (nothing queued or being written): a
+        volatile emit is dropped when it is False, as socket.io-client drops a volatile
+        packet whenever ``transport.writable`` is false.
         """
+        if volatile and not writable:
+            return None
         ns = self._namespaces.get(namespace)
         if ns is not None and ns.state is NamespaceState.CONNECTED and self.engine_open:
             ack_id = None

@@ -10,8 +10,15 @@ separate Engine.IO messages. EVENT/ACK packets with binary are re-typed BINARY_E
 BINARY_ACK automatically.
 
 Decoding is strict: every "must raise" vector of §3.2 raises RemoteProtocolError with
-a message naming the problem. Outgoing packets get the same shape checks and raise
-LocalProtocolError (or TypeError for data JSON cannot carry) before anything is sent.
+a message naming the problem. Payloads nested deeper than :data:`MAX_DEPTH` (500) arrays
+and objects are refused too, on every Python version: the stdlib's JSON scanner and
+recursion limits differ between 3.10 and 3.13, so that limit is ours, explicit.
+
+Outgoing packets get the same shape checks and raise LocalProtocolError (or TypeError
+for data JSON cannot carry: sets, NaN, naive datetimes) before anything is sent. Lone
+surrogates (a JS string cut in the middle of an emoji arrives as ``"\\ud83d"`` and
+decodes to one) are written back the way JS ``JSON.stringify`` writes them, as the
+escape ``\\ud83d``: raw, they cannot be encoded as UTF-8 at all.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ __all__ = [
     "JsonSerializer",
     "RESERVED_EVENTS",
     "JsonCodec",
+    "MAX_DEPTH",
+    "escape_surrogates",
 ]
 
 
@@ -61,6 +70,17 @@ _TYPE_OF_CHAR = {str(t.value): t for t in PacketType}
 _CHAR_OF_TYPE = {t: str(t.value) for t in PacketType}
 _DIGITS = re.compile("[0-9]*").match
 _MAX_ACK_ID = 2**53  # JS integers are exact up to here; ids are counters from 0
+
+#: The deepest nesting of arrays and objects a received payload may have (the event's
+#: argument list counts as one level). Deeper is a RemoteProtocolError ("parse error").
+#: Far below the stdlib JSON scanner's own limit on every supported Python (about 900
+#: levels on 3.10/3.11, more on 3.12+), so the result never depends on the version.
+MAX_DEPTH = 500
+#: A JSON text this short cannot nest deeper than MAX_DEPTH (each level takes 2 chars),
+#: so the common small packet is never walked.
+_SHALLOW_LENGTH = 2 * MAX_DEPTH
+#: A lone surrogate, or a pair of surrogates that only needs joining (§ "Lone surrogates").
+_SURROGATES = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
 _BYTES = (bytes, bytearray, memoryview)
 
 
@@ -165,6 +185,11 @@ class JsonCodec:
                 text = out.decode("utf-8") if isinstance(out, bytes) else out
             else:
                 text = self._encode(data)
+            if not text.isascii():  # O(1): ASCII text (the common case) skips the check
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    text = escape_surrogates(text)
         except (TypeError, ValueError, RecursionError) as exc:
             if not self._custom:
                 self._encode = self._make_encoder()  # its circular-reference markers may be stale
@@ -189,11 +214,36 @@ _STRICT_DECODER = _stdlib_json.JSONDecoder(parse_constant=_reject_constant)
 _STRICT_LOADS = _STRICT_DECODER.decode
 
 
+def escape_surrogates(text: str) -> str:
+    """What JS ``JSON.stringify`` writes for a string with surrogates (ES2019).
+
+    Only called when ``text`` cannot be encoded as UTF-8. A lone surrogate becomes the
+    six-character escape ``\\udXXX`` (lower-case hex, as JS writes it); two surrogates
+    that form a pair (a str built from UTF-16 halves) become the one character they encode.
+    Surrogates only occur inside JSON strings (the JSON syntax is ASCII), so escaping
+    them in the whole text is escaping them in the strings.
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        found = match.group()
+        if len(found) == 2:
+            return found.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        return f"\\u{ord(found):04x}"
+
+    return _SURROGATES.sub(fix, text)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
-        # JS Date.toJSON(): ISO 8601 in UTC with milliseconds.
-        if value.tzinfo is not None:
-            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        # JS Date.toJSON(): ISO 8601 in UTC with milliseconds. A naive datetime has no
+        # instant: sending it as UTC would silently shift local times (python-socketio
+        # refuses every datetime; we refuse the ambiguous ones).
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise TypeError(
+                f"cannot send the naive datetime {value.isoformat()!r}: it has no time zone; "
+                "use an aware one, e.g. dt.replace(tzinfo=datetime.timezone.utc) or dt.astimezone()"
+            )
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, _dt.date):
         return value.isoformat()
@@ -327,10 +377,8 @@ class JsonDecoder:
             return None
         pending, buffers = self._pending, self._buffers
         self.reset()
-        try:
-            data = _reconstruct(pending.data, buffers)
-        except RecursionError as exc:  # nesting close to the JSON decoder's own limit
-            raise RemoteProtocolError("payload nested too deeply to restore its attachments") from exc
+        # The header passed _parse's MAX_DEPTH check, so this recursion is bounded.
+        data = _reconstruct(pending.data, buffers)
         return Packet(pending.type, pending.namespace, data, pending.id)
 
     def _decode_text(self, text: str) -> tuple[Packet, int]:
@@ -396,17 +444,47 @@ class JsonDecoder:
             try:
                 data, stop = scan(text, pos)
                 if stop == len(text):
+                    if stop - pos > _SHALLOW_LENGTH:
+                        _check_depth(data, text, pos)
                     return data
             except (StopIteration, ValueError):
                 pass
             except RecursionError as exc:  # a hostile server can nest without limit
-                raise RemoteProtocolError(f"payload nested too deeply: {text[pos:pos + 40]!r}") from exc
+                raise _too_deep(text, pos) from exc
         try:
-            return self._loads(text[pos:])
+            data = self._loads(text[pos:])
         except ValueError as exc:
             raise RemoteProtocolError(f"invalid payload {text[pos:pos + 40]!r}: {exc}") from exc
         except RecursionError as exc:
-            raise RemoteProtocolError(f"payload nested too deeply: {text[pos:pos + 40]!r}") from exc
+            raise _too_deep(text, pos) from exc
+        if len(text) - pos > _SHALLOW_LENGTH:
+            _check_depth(data, text, pos)
+        return data
+
+
+def _too_deep(text: str, pos: int) -> RemoteProtocolError:
+    return RemoteProtocolError(
+        f"payload nested deeper than MAX_DEPTH={MAX_DEPTH} arrays/objects: {text[pos:pos + 40]!r}"
+    )
+
+
+def _check_depth(data: Any, text: str, pos: int) -> None:
+    """Raise if ``data`` nests deeper than MAX_DEPTH (only called for long payloads).
+
+    Counting brackets is a cheap upper bound (brackets inside strings count too); only
+    a payload with more than MAX_DEPTH of them is walked, without recursion.
+    """
+    if text.count("[", pos) + text.count("{", pos) <= MAX_DEPTH:
+        return
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth = pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep(text, pos)
+        for child in value if type(value) is list else value.values() if type(value) is dict else ():
+            if type(child) is list or type(child) is dict:
+                push((child, depth + 1))
 
 
 def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: str) -> None:
@@ -435,14 +513,24 @@ def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | 
 
 
 def _reconstruct(data: Any, buffers: list[bytes]) -> Any:
-    """Replace placeholders with their buffers (§2.3), validating every ``num``."""
+    """Replace placeholders with their buffers (§2.3), validating every ``num``.
+
+    One Python frame per level (plain loops: a comprehension is a frame of its own
+    before 3.12), so MAX_DEPTH levels stay far below the recursion limit everywhere.
+    """
     if type(data) is dict:
         if data.get("_placeholder") is True and "num" in data:
             num = data["num"]
             if type(num) is not int or not 0 <= num < len(buffers):
                 raise RemoteProtocolError(f"illegal attachments: placeholder num {num!r}")
             return buffers[num]
-        return {key: _reconstruct(value, buffers) for key, value in data.items()}
+        restored = {}
+        for key, value in data.items():
+            restored[key] = _reconstruct(value, buffers)
+        return restored
     if type(data) is list:
-        return [_reconstruct(item, buffers) for item in data]
+        items = []
+        for item in data:
+            items.append(_reconstruct(item, buffers))
+        return items
     return data

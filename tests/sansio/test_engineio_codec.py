@@ -208,6 +208,13 @@ def test_parse_open_websocket_only_and_v3_defaults() -> None:
         ('0{"sid":"","pingInterval":25000,"pingTimeout":20000}', "'sid' must be a non-empty string"),
         ('0{"sid":"x","pingTimeout":20000}', "missing 'pingInterval'"),
         ('0{"sid":"x","pingInterval":"soon","pingTimeout":20000}', "invalid Engine.IO open packet"),
+        # Non-finite or negative numbers: before, Infinity passed and an OverflowError
+        # surfaced later from the heartbeat timer; 1e400 (maxPayload) raised OverflowError.
+        ('0{"sid":"x","pingInterval":Infinity,"pingTimeout":20000}', "'pingInterval' must be a finite number >= 0"),
+        ('0{"sid":"x","pingInterval":25000,"pingTimeout":NaN}', "'pingTimeout' must be a finite number >= 0"),
+        ('0{"sid":"x","pingInterval":-1,"pingTimeout":20000}', "'pingInterval' must be a finite number >= 0"),
+        ('0{"sid":"x","pingInterval":25000,"pingTimeout":5,"maxPayload":1e400}', "'maxPayload' must be a finite"),
+        ('0{"sid":"x","pingInterval":true,"pingTimeout":20000}', "'pingInterval' must be a number"),
         ("0<html>", "invalid Engine.IO open packet"),
         ("0", "invalid Engine.IO open packet"),
         ("0[]", "invalid Engine.IO open packet"),

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from sio_notebook.exceptions import LocalProtocolError, ProtocolError, RemoteProtocolError
-from sio_notebook.sansio import engineio
+from sio_notebook.sansio import engineio, socketio
 from sio_notebook.sansio.socketio import RESERVED_EVENTS, JsonSerializer, Packet, PacketType
 
 from .helpers import feed_all, tr, two_way
@@ -103,7 +103,6 @@ def test_utf8_is_written_raw_not_escaped() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        pytest.param(dt.datetime(1970, 1, 1), id="naive"),
         pytest.param(dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), id="utc"),
         pytest.param(dt.datetime(1970, 1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=2))), id="utc+2"),
     ],
@@ -114,8 +113,88 @@ def test_datetime_is_written_as_js_date_json(value: dt.datetime) -> None:
 
 
 def test_datetime_milliseconds_are_truncated_like_js() -> None:
-    value = dt.datetime(2024, 5, 6, 7, 8, 9, 123999)
+    value = dt.datetime(2024, 5, 6, 7, 8, 9, 123999, tzinfo=dt.timezone.utc)
     assert JsonSerializer().encode(Packet(EVENT, "/", ["d", value])) == ['2["d","2024-05-06T07:08:09.123Z"]']
+
+
+def test_naive_datetime_raises_type_error() -> None:
+    """A naive datetime names no instant; it used to go out as if it were UTC."""
+    with pytest.raises(TypeError, match=r"naive datetime '2024-05-06T07:08:09'.*astimezone"):
+        JsonSerializer().encode(Packet(EVENT, "/", ["d", {"at": dt.datetime(2024, 5, 6, 7, 8, 9)}]))
+    # A date (no time of day) is not ambiguous: ISO date, as before.
+    assert JsonSerializer().encode(Packet(EVENT, "/", ["d", dt.date(2024, 5, 6)])) == ['2["d","2024-05-06"]']
+
+
+@pytest.mark.parametrize(
+    "value, wire",
+    [
+        pytest.param("\ud83d", '"\\ud83d"', id="lone-high"),
+        pytest.param("x\udc00y", '"x\\udc00y"', id="lone-low"),
+        pytest.param("\ud83d\ude00", '"\U0001f600"', id="split-pair-is-joined"),
+        pytest.param("é\ud83d€", '"é\\ud83d€"', id="among-non-ascii"),
+    ],
+)
+def test_lone_surrogates_are_escaped_like_json_stringify(value: str, wire: str) -> None:
+    r"""JS ``JSON.stringify("\ud83d")`` is ``"\ud83d"`` (escaped); raw, the text cannot be UTF-8 encoded.
+
+    Before the fix the codec wrote the surrogate raw and the writer task died encoding it.
+    """
+    serializer = JsonSerializer()
+    (text,) = serializer.encode(Packet(EVENT, "/", ["cut", value]))
+    assert text == f'2["cut",{wire}]'
+    text.encode("utf-8")  # what the transports do: must not raise
+    expected = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    assert feed_all([text]).data == ["cut", expected]
+    # Acks and CONNECT auth go through the same codec.
+    (ack,) = serializer.encode(Packet(ACK, "/", [value], 7))
+    ack.encode("utf-8")
+
+
+# --- nesting depth: one explicit limit on every Python version -------------------------
+
+
+def _nested(depth: int, inner: str = "1") -> str:
+    """An EVENT whose payload nests ``depth`` arrays in all (its argument list included)."""
+    return '2["x",' + "[" * (depth - 1) + inner + "]" * (depth - 1) + "]"
+
+
+def test_max_depth_payload_decodes() -> None:
+    packet = feed_all([_nested(socketio.MAX_DEPTH)])
+    assert packet.data[0] == "x"
+
+
+@pytest.mark.parametrize("depth", [socketio.MAX_DEPTH + 1, 700, 950, 1400, 5000, 50_000])
+def test_deeper_than_max_depth_is_a_protocol_error(depth: int) -> None:
+    """The same answer on 3.10-3.13: the scanner's own limit differs (about 900 to 8000)."""
+    with pytest.raises(RemoteProtocolError, match=f"nested deeper than MAX_DEPTH={socketio.MAX_DEPTH}"):
+        feed_all([_nested(depth)])
+
+
+def test_depth_counts_objects_and_ignores_brackets_in_strings() -> None:
+    deep_objects = '2["x",' + '{"a":' * (socketio.MAX_DEPTH) + "1" + "}" * (socketio.MAX_DEPTH) + "]"
+    with pytest.raises(RemoteProtocolError, match="MAX_DEPTH"):
+        feed_all([deep_objects])
+    brackets = "[" * 5000
+    assert feed_all([f'2["x","{brackets}"]']).data == ["x", brackets]
+    wide = "[" + ",".join(["[[1]]"] * 2000) + "]"  # many brackets, depth 4
+    assert len(feed_all([f'2["x",{wide}]']).data[1]) == 2000
+
+
+def test_attachment_nested_700_deep_is_a_protocol_error() -> None:
+    """3.11 refused it (a RecursionError restoring the attachment), 3.12 decoded it."""
+    header = '51-["x",' + "[" * 700 + '{"_placeholder":true,"num":0}' + "]" * 700 + "]"
+    with pytest.raises(RemoteProtocolError, match="MAX_DEPTH"):
+        feed_all([header, b"\x00"])
+
+
+def test_attachment_at_max_depth_is_restored() -> None:
+    inner = '{"_placeholder":true,"num":0}'
+    header = "51-" + _nested(socketio.MAX_DEPTH - 1, inner)
+    packet = feed_all([header, b"\x07"])
+    value = packet.data[1]
+    for _ in range(socketio.MAX_DEPTH - 2):  # the placeholder object is level MAX_DEPTH
+        value = value[0]
+    assert value == b"\x07"
 
 
 def test_tuples_are_written_as_arrays() -> None:
