@@ -1,11 +1,11 @@
-"""Jupyter layer of sio_notebook: ``%sio`` magics, live widgets and event captures.
+"""Jupyter layer of sio_notebook: ``%sio`` magics, live views and event captures.
 
 Install with the ``notebook`` extra (``pip install 'sio-notebook[notebook]'``), then in a
 notebook::
 
     %load_ext sio_notebook
     %sio connect http://127.0.0.1:5055        # binds `sio` (an AsyncClient), shows its status
-    cap = %sio capture tick                   # live table; cap.df is a pandas DataFrame
+    cap = %sio capture tick                   # live event log; cap.frames()["tick"] is a DataFrame
     await cap.wait_for(20, timeout=30)
     await sio.call("echo", {"x": 1})          # the client API is async and awaitable in cells
     %sio form                                 # emit form with ack results
@@ -13,37 +13,30 @@ notebook::
 How it runs: the client is an ``AsyncClient`` running as tasks on the kernel's own
 event loop. Its handlers run between cells (or while a cell ``await``s), never racing
 cell code; nothing patches asyncio and nest_asyncio is not used. Magics schedule work
-and return at once; results show up in widgets and can be awaited. While a cell blocks
-synchronously (``time.sleep``), the client is frozen too and catches up afterwards.
-Emits made while connecting or reconnecting are buffered by the client and sent once
-connected, so a notebook runs top to bottom, even an emit in the same cell as
-``%sio connect`` (the client is ``connecting`` as soon as the magic returns, through
-``AsyncClient.start_connect``). Connecting again under the same name replaces the old
-connection cleanly.
+and return at once; results show up in the views and can be awaited. Emits made while
+connecting or reconnecting are buffered by the client and sent once connected (the
+views say "queued" until then).
+
+Views are plain HTML outputs updated in place (:mod:`.live`), so a saved notebook, a
+headless run (nbclient, papermill) and ``nbconvert --to html`` show their last state;
+only the inputs (the log's filter bar, the emit form) are ipywidgets. Views made with
+the magics follow the connection's *name* across ``%sio connect`` re-runs.
 
 Python API (the magics are thin wrappers around it):
 
-* :func:`connect(url, name="sio", ...) <sio_notebook.notebook.connections.connect>`:
-  create and connect a client in a task; replaces a connection of the same name.
-  :func:`wait_connected(client, timeout) <sio_notebook.notebook.connections.wait_connected>`
-  awaits the connection.
-* :func:`capture(client, "tick", ..., namespace=None, max_rows=100_000)
+* :func:`connect(url, name="sio", ...) <sio_notebook.notebook.connections.connect>`,
+  :func:`wait_connected`, :func:`disconnect`, :func:`get_connection`.
+* :func:`capture(client, "tick", ..., outgoing=False, lifecycle=False)
   <sio_notebook.notebook.capture.capture>` returns a :class:`Capture`: a ring buffer
-  filled through ``client.on_any``, with ``.df``, ``len()``, ``.count``, ``.dropped``,
+  with ``.frames()``, ``.df``, ``len()``, ``.count``, ``.dropped``, ``.pause()``/``.resume()``,
   ``.clear()``, ``.stop()``/``.start()``, ``await .wait_for(n, timeout)``,
-  ``.to_csv()``/``.to_parquet()``. It displays as its live table.
-* :class:`StatusWidget(client) <sio_notebook.notebook.widgets.StatusWidget>`: live
-  connection state and counters.
-* :class:`EventTable(capture, rows=100, max_fps=4)
-  <sio_notebook.notebook.widgets.EventTable>`: the newest rows, escaped, with count,
-  rate and drops; pause and clear buttons.
-* :class:`EmitForm(client) <sio_notebook.notebook.widgets.EmitForm>`: event, namespace,
-  JSON payload, wait-for-ack with timeout, results with ack values and round-trip time.
-* :class:`Pending`: what ``%sio emit`` / ``%sio call`` return; displays one live line,
-  ``await`` gives the ack value.
+  ``.to_csv()``/``.to_parquet()``. It displays as its event log.
+* :func:`rows_to_dataframe` / :func:`rows_to_frames` (:mod:`.frames`): rows to DataFrames.
+* :class:`StatusWidget`, :class:`EventTable` (alias :class:`EventLog`),
+  :class:`EmitForm`, :class:`Pending`: the views (:mod:`.widgets` lists them).
 
-The widget classes need ipywidgets (and IPython); :class:`Capture` alone needs neither
-(pandas only when ``.df`` is read).
+The views need IPython (the form and the log's control bar also ipywidgets);
+:class:`Capture` alone needs neither (pandas only when a frame is built).
 """
 
 from __future__ import annotations
@@ -60,12 +53,14 @@ from .connections import (
     started,
     wait_connected,
 )
+from .frames import rows_to_dataframe, rows_to_frames
 
 __all__ = [
     "Capture",
     "CapturedEvent",
     "Connection",
     "EmitForm",
+    "EventLog",
     "EventTable",
     "Pending",
     "StatusWidget",
@@ -75,12 +70,14 @@ __all__ = [
     "get_connection",
     "list_connections",
     "load_ipython_extension",
+    "rows_to_dataframe",
+    "rows_to_frames",
     "started",
     "unload_ipython_extension",
     "wait_connected",
 ]
 
-_WIDGETS = ("EmitForm", "EventTable", "Pending", "StatusWidget")
+_WIDGETS = ("EmitForm", "EventLog", "EventTable", "Pending", "StatusWidget")
 
 
 def __getattr__(name: str) -> Any:
@@ -97,17 +94,39 @@ def __getattr__(name: str) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext sio_notebook``: register the ``%sio`` / ``%%sio`` magics (idempotent)."""
+    """``%load_ext sio_notebook``: register the ``%sio`` / ``%%sio`` magics (idempotent),
+    the hook that pushes the views' final states at the end of each cell, and a hook
+    that keeps a re-run ``%load_ext sio_notebook`` cell quiet."""
+    from .live import install_hook
     from .magics import SioMagics
 
     ipython.register_magics(SioMagics)
+    install_hook(ipython)
+    if _quiet_reload not in ipython.events.callbacks["pre_run_cell"]:
+        ipython.events.register("pre_run_cell", _quiet_reload)
+
+
+def _quiet_reload(info: Any) -> None:
+    # IPython prints "The sio_notebook extension is already loaded" when a cell with
+    # %load_ext runs again. Loading is idempotent, so let it load again, silently.
+    if "load_ext" in (getattr(info, "raw_cell", "") or ""):
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            for name in ("sio_notebook", "sio_notebook.notebook"):
+                shell.extension_manager.loaded.discard(name)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext sio_notebook``: remove the magics. Connections are left running
     (``%reload_ext`` keeps them); use ``%sio disconnect`` to close one."""
+    from .live import uninstall_hook
     from .magics import SioMagics
 
+    uninstall_hook(ipython)
+    if _quiet_reload in ipython.events.callbacks["pre_run_cell"]:
+        ipython.events.unregister("pre_run_cell", _quiet_reload)
     registry = ipython.magics_manager.registry
     registry.pop(SioMagics.__name__, None)
     for kind in ("line", "cell"):

@@ -1,4 +1,4 @@
-"""Capture incoming events into a bounded ring buffer, and read them as a DataFrame.
+"""Capture a client's events into a bounded ring buffer, and read them as DataFrames.
 
 ::
 
@@ -6,26 +6,32 @@
 
     cap = capture(sio, "tick")                 # or "*" for every event, several names allowed
     await cap.wait_for(20, timeout=30)         # 20 events captured since start (or clear())
-    cap.df                                     # pandas DataFrame, built on demand
+    cap.frames()["tick"]                       # one DataFrame per event, honest dtypes
+    cap.df                                     # every event in one DataFrame
     len(cap), cap.count, cap.dropped           # rows held, rows captured, rows evicted
-    cap.clear(); cap.stop(); cap.start()
+    cap.pause(); cap.resume()                  # stop / go on recording (the data, not a view)
+    cap.clear()                                # forget every row
 
 Ingest is the client's catch-all hook (``client.on_any``): it runs on the event loop for
-every incoming event, before the handlers, and costs one filter test, one small tuple
-and one ``deque.append``. No pandas work happens per event, and observers (the live
-table) are told about new rows at most once per loop iteration, however many events
-arrived in it. ``max_rows`` bounds the memory: the oldest rows are evicted and counted in
+every incoming event, before the handlers, and costs one filter test, one small tuple,
+one ``deque.append`` and one per-second counter. No pandas work happens per event, and
+observers (the live views) are told about new rows at most once per loop iteration.
+``max_rows`` bounds the memory: the oldest rows are evicted and counted in
 :attr:`Capture.dropped`.
 
-``df`` is built from a snapshot of the deque (one C-level copy), so ingest carries on
-while the frame is being assembled; :meth:`Capture.df_async` does the pandas part in a
-worker thread so that the event loop keeps ingesting meanwhile.
+Opt-in rows make the capture a full timeline of the connection:
 
-Columns of ``df``: ``time`` (UTC timestamps), ``namespace``, ``event``, then the
-payload: a dict payload is flattened into columns as :func:`pandas.json_normalize`
-does (``{"a": {"b": 1}}`` gives column ``a.b``); any other payload (a scalar, a list,
-or several arguments, which give a list) goes into the ``data`` column. Payload keys
-that clash with ``time``/``namespace``/``event`` are prefixed with ``data.``.
+* ``outgoing=True``: what this client sent (``client.on_any_outgoing``), direction
+  ``"out"``, and the acks of calls made through the notebook layer (``%sio call``, the
+  form, :class:`~sio_notebook.notebook.pending.Pending`), direction ``"ack"`` with the
+  round-trip time in :attr:`CapturedEvent.rtt`.
+* ``lifecycle=True``: connect (sid, transport), disconnect (reason), reconnect attempts
+  and results, transport upgrades, direction ``"life"``.
+
+A capture made through ``%sio capture`` follows its connection's *name*: when ``%sio
+connect`` runs again, :meth:`attach` moves it to the new client; rows and counts carry on.
+
+The DataFrame logic lives in :mod:`sio_notebook.notebook.frames`.
 """
 
 from __future__ import annotations
@@ -33,36 +39,53 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .render import payload_of
+from .frames import bytes_for_csv, rows_to_dataframe, rows_to_frames
+from .rates import EventRates
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Capture", "CapturedEvent", "capture"]
+__all__ = ["Capture", "CapturedEvent", "capture", "record_ack", "rows_to_dataframe"]
 
-_META = ("time", "namespace", "event")
+Row = tuple[int, float, str, str, tuple[Any, ...], str, float | None]
+_LIFECYCLE = ("reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed", "ping")
 
 
 class CapturedEvent(NamedTuple):
-    """One captured event (the shape of a buffer row)."""
+    """One captured row (the shape of a buffer row; new fields only ever go at the end)."""
 
     seq: int
     """1-based position since the capture started or was last cleared."""
     time: float
-    """``time.time()`` when the event reached the client."""
+    """``time.time()`` when the event reached (or left) the client."""
     namespace: str
     event: str
     args: tuple[Any, ...]
+    direction: str = "in"
+    """``"in"`` (received), ``"out"`` (sent), ``"ack"`` (an ack we got) or ``"life"``."""
+    rtt: float | None = None
+    """Round-trip time in seconds, for ``"ack"`` rows."""
+
+
+_live: weakref.WeakSet[Capture] = weakref.WeakSet()
+
+
+def record_ack(client: Any, namespace: str, event: str, value: Any, rtt: float) -> None:
+    """Add an ``"ack"`` row to every outgoing capture of ``client`` (the notebook layer's
+    calls report their acks here; the client itself has no ack hook)."""
+    args = value if isinstance(value, tuple) else (() if value is None else (value,))
+    for cap in list(_live):
+        if cap.client is client and cap.outgoing and cap.active:
+            cap._append(namespace, event, args, "ack", rtt)
 
 
 class Capture:
-    """A ring buffer of incoming events of one client.
+    """A ring buffer of one client's events.
 
     Args:
         client: an ``AsyncClient`` (anything with ``on_any``/``off_any``).
@@ -70,6 +93,9 @@ class Capture:
         namespace: a namespace or several; ``None`` keeps every namespace.
         max_rows: the capacity of the ring buffer; older rows are dropped and counted.
         start: start capturing at once (otherwise call :meth:`start`).
+        outgoing: also record sent events and acks (see the module docstring).
+        lifecycle: also record connection lifecycle rows.
+        connection: the connection name this capture follows (set by ``%sio capture``).
     """
 
     def __init__(
@@ -80,6 +106,9 @@ class Capture:
         namespace: str | Iterable[str] | None = None,
         max_rows: int = 100_000,
         start: bool = True,
+        outgoing: bool = False,
+        lifecycle: bool = False,
+        connection: str | None = None,
     ) -> None:
         if isinstance(events, str):
             events = (events,)
@@ -87,7 +116,7 @@ class Capture:
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
         self.client = client
-        """The client whose events are captured."""
+        """The client whose events are captured (changes when the connection is replaced)."""
         self.events: tuple[str, ...] = events
         """The event names captured (``("*",)`` for all)."""
         if isinstance(namespace, str):
@@ -95,40 +124,99 @@ class Capture:
         self.namespaces: tuple[str, ...] | None = None if namespace is None else tuple(namespace)
         """The namespaces captured, or ``None`` for all."""
         self.max_rows = max_rows
-        self._rows: deque[tuple[int, float, str, str, tuple[Any, ...]]] = deque(maxlen=max_rows)
+        self.outgoing = outgoing
+        self.lifecycle = lifecycle
+        self.connection = connection
+        """The connection name followed, if any."""
+        self.gone: str | None = None
+        """Why the capture can never receive again (its connection was closed), if so."""
+        self.rates = EventRates()
+        """Per-event counts per second over the last minute."""
+        self.counts: dict[str, int] = {}
+        """Rows captured per event name since the start or :meth:`clear`."""
+        self._rows: deque[Row] = deque(maxlen=max_rows)
         self._count = 0
         self._active = False
+        self._paused = False
         self._notify_pending = False
         self._observers: list[Callable[[], None]] = []
         self._sinks: list[Callable[[CapturedEvent], None]] = []
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._table: Any = None
+        self._last_state: str | None = None
+        self._last_transport: str | None = None
+        self._lifecycle_clients: weakref.WeakSet[Any] = weakref.WeakSet()
         self._listener = self._make_listener()
+        _live.add(self)
         if start:
             self.start()
 
-    # Public methods
+    # Recording
 
-    def start(self) -> Capture:
+    def start(self) -> None:
         """(Re)attach to the client; a no-op if already capturing."""
-        if not self._active:
-            self.client.on_any(self._listener)
-            self._active = True
-            self._notify()
-        return self
-
-    def stop(self) -> Capture:
-        """Detach from the client. The rows stay; :meth:`start` resumes."""
         if self._active:
-            self.client.off_any(self._listener)
-            self._active = False
+            return
+        client = self.client
+        client.on_any(self._listener)
+        if self.outgoing:
+            client.on_any_outgoing(self._on_outgoing)
+        if self.lifecycle:
+            self._watch_lifecycle(client)
+        self._active = True
+        self._notify()
+
+    def stop(self) -> None:
+        """Detach from the client. The rows stay; :meth:`start` resumes."""
+        if not self._active:
+            return
+        client = self.client
+        client.off_any(self._listener)
+        if self.outgoing:
+            client.off_any_outgoing(self._on_outgoing)
+        if self.lifecycle:
+            client.remove_status_listener(self._on_status)
+        self._active = False
+        self._notify()
+
+    def pause(self) -> None:
+        """Stop recording rows (the capture stays attached); :meth:`resume` goes on."""
+        if not self._paused:
+            self._paused = True
             self._notify()
-        return self
+
+    def resume(self) -> None:
+        """Record rows again after :meth:`pause`."""
+        if self._paused:
+            self._paused = False
+            self._notify()
+
+    def attach(self, client: Any) -> None:
+        """Follow ``client`` from now on (a replaced connection): rows and counts carry on."""
+        if client is self.client:
+            return
+        was_active = self._active
+        if was_active:
+            self.stop()
+        self.client = client
+        self.gone = None
+        if was_active:
+            self.start()
+        if self.lifecycle:
+            self._append("/", "reattached", ({"url": client.status().url},), "life", None)
+
+    def mark_gone(self, reason: str) -> None:
+        """Stop for good and say why (the connection was closed); rows stay readable."""
+        self.stop()
+        self.gone = reason
+        self._notify()
 
     def clear(self) -> None:
-        """Forget every row and reset :attr:`count` and :attr:`dropped`."""
+        """Forget every row and reset :attr:`count`, :attr:`dropped` and the rates."""
         self._rows.clear()
         self._count = 0
+        self.counts.clear()
+        self.rates.clear()
         self._notify()
 
     @property
@@ -137,13 +225,18 @@ class Capture:
         return self._active
 
     @property
+    def paused(self) -> bool:
+        """Whether recording is paused (see :meth:`pause`)."""
+        return self._paused
+
+    @property
     def count(self) -> int:
-        """Events captured since the start or the last :meth:`clear` (held or dropped)."""
+        """Rows captured since the start or the last :meth:`clear` (held or dropped)."""
         return self._count
 
     @property
     def dropped(self) -> int:
-        """Events evicted from the ring buffer because it was full."""
+        """Rows evicted from the ring buffer because it was full."""
         return self._count - len(self._rows)
 
     def __len__(self) -> int:
@@ -158,13 +251,14 @@ class Capture:
         n = min(n, len(rows))
         return [CapturedEvent._make(rows[i]) for i in range(-n, 0)]
 
-    async def wait_for(self, n: int, timeout: float | None = None) -> Capture:
-        """Wait until :attr:`count` reaches ``n``; returns the capture itself.
+    async def wait_for(self, n: int, timeout: float | None = None) -> None:
+        """Wait until :attr:`count` reaches ``n``.
 
-        Raises :class:`TimeoutError` (the builtin) if ``timeout`` seconds pass first.
+        Returns None (so that, as a cell's last line, it shows nothing: the capture's view
+        is already on screen). Raises :class:`TimeoutError` if ``timeout`` seconds pass.
         """
         if self._count >= n:
-            return self
+            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (n, future)
         self._waiters.append(entry)
@@ -177,48 +271,51 @@ class Capture:
         finally:
             if entry in self._waiters:
                 self._waiters.remove(entry)
-        return self
 
-    # DataFrame
+    # DataFrames
 
     @property
     def df(self) -> pd.DataFrame:
-        """A new DataFrame of the rows held now (see the module docstring for the columns)."""
-        return self.to_dataframe()
+        """Every row in one new DataFrame (see :func:`~sio_notebook.notebook.frames.rows_to_dataframe`)."""
+        return rows_to_dataframe(list(self._rows))
 
     def to_dataframe(self) -> pd.DataFrame:
         """Same as :attr:`df`."""
-        return rows_to_dataframe(list(self._rows))
+        return self.df
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``{event name: DataFrame}``, each with only that event's columns and dtypes
+        (see :func:`~sio_notebook.notebook.frames.rows_to_frames`)."""
+        return rows_to_frames(list(self._rows))
 
     async def df_async(self) -> pd.DataFrame:
         """Build :attr:`df` in a worker thread, so the event loop keeps ingesting meanwhile."""
         rows = list(self._rows)
         return await asyncio.to_thread(rows_to_dataframe, rows)
 
-    def to_csv(self, *args: Any, **kwargs: Any) -> Any:
-        """``self.df.to_csv(...)``."""
-        return self.df.to_csv(*args, **kwargs)
+    def to_csv(self, *args: Any, bytes_as: str = "base64", **kwargs: Any) -> Any:
+        """``self.df.to_csv(...)``, bytes written as base64 (``bytes_as="hex"`` for hex)."""
+        return bytes_for_csv(self.df, bytes_as).to_csv(*args, **kwargs)
 
     def to_parquet(self, *args: Any, **kwargs: Any) -> Any:
-        """``self.df.to_parquet(...)`` (needs pyarrow or fastparquet)."""
+        """``self.df.to_parquet(...)`` (needs pyarrow); bytes are stored as binary."""
         return self.df.to_parquet(*args, **kwargs)
 
-    # Observers (used by the live table)
+    # Observers (the live views) and sinks (writers)
 
     def add_observer(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` on the loop after new rows arrive (at most once per loop
-        iteration), after :meth:`clear` and after :meth:`start`/:meth:`stop`."""
+        iteration), and after clear/start/stop/pause/resume."""
         self._observers.append(callback)
 
     def remove_observer(self, callback: Callable[[], None]) -> None:
         if callback in self._observers:
             self._observers.remove(callback)
 
-    # Sinks (used by the Parquet store and the live chart)
-
     def add_sink(self, fn: Callable[[CapturedEvent], None]) -> None:
-        """Call ``fn(row)`` synchronously for every row ingested from now on, before the
-        ring buffer can evict it, so a sink sees every event even when ``max_rows`` is small.
+        """Call ``fn(row)`` synchronously for every row recorded from now on (a
+        :class:`CapturedEvent`), before the ring buffer can evict it, so a sink (the
+        Parquet store, a live chart) sees every event even when ``max_rows`` is small.
 
         ``fn`` runs on the hot path (keep it to an append); if it raises, the error is
         logged and the sink removed, so one broken sink cannot stop the capture.
@@ -229,12 +326,12 @@ class Capture:
         if fn in self._sinks:
             self._sinks.remove(fn)
 
-    # Display: a capture shows as its live table
+    # Display: a capture shows as its live view
 
     def table(self, **kwargs: Any) -> Any:
-        """The live :class:`~sio_notebook.notebook.widgets.EventTable` of this capture
-        (created on first use; ``kwargs`` go to a new table)."""
-        from .widgets import EventTable
+        """The live :class:`~sio_notebook.notebook.log.EventTable` of this capture
+        (created on first use; ``kwargs`` go to a new view)."""
+        from .log import EventTable
 
         if kwargs or self._table is None or self._table.closed:
             self._table = EventTable(self, **kwargs)
@@ -247,7 +344,7 @@ class Capture:
         self.table()._ipython_display_()
 
     def __repr__(self) -> str:
-        state = "active" if self._active else "stopped"
+        state = self.gone or ("paused" if self._paused else "active" if self._active else "stopped")
         return (
             f"<Capture {','.join(self.events)} {state}: {len(self._rows)} rows, "
             f"{self._count} captured, {self.dropped} dropped>"
@@ -261,30 +358,104 @@ class Capture:
         wanted = None if "*" in self.events else frozenset(self.events)
         namespaces = None if self.namespaces is None else frozenset(self.namespaces)
         now = time.time
-        sinks = self._sinks
+        counts = self.counts
+        rates_add = self.rates.add
 
         def on_any(namespace: str, event: str, args: tuple[Any, ...]) -> None:
             if wanted is not None and event not in wanted:
                 return
             if namespaces is not None and namespace not in namespaces:
                 return
+            if self._paused:
+                return
             self._count = count = self._count + 1
-            row = (count, now(), namespace, event, args)
-            if sinks:
-                self._feed_sinks(CapturedEvent._make(row))
+            t = now()
+            row = (count, t, namespace, event, args, "in", None)
+            if self._sinks:
+                self._to_sinks(row)
             rows_append(row)
+            counts[event] = counts.get(event, 0) + 1
+            rates_add(event, t)
             if not self._notify_pending:
                 self._notify()
 
         return on_any
 
-    def _feed_sinks(self, row: CapturedEvent) -> None:
+    def _append(self, namespace: str, event: str, args: tuple[Any, ...], direction: str, rtt: float | None) -> None:
+        if self._paused or not self._active:
+            return
+        self._count = count = self._count + 1
+        t = time.time()
+        row = (count, t, namespace, str(event), args, direction, rtt)
+        if self._sinks:
+            self._to_sinks(row)
+        self._rows.append(row)
+        self.counts[row[3]] = self.counts.get(row[3], 0) + 1
+        self.rates.add(row[3], t)
+        if not self._notify_pending:
+            self._notify()
+
+    def _to_sinks(self, row: Row) -> None:
+        event = CapturedEvent._make(row)
         for fn in list(self._sinks):
             try:
-                fn(row)
+                fn(event)
             except Exception:
                 logging.getLogger(__name__).exception("capture sink %r failed; removed", fn)
                 self.remove_sink(fn)
+
+    def _on_outgoing(self, namespace: str, event: Any, args: tuple[Any, ...]) -> None:
+        if self.namespaces is not None and namespace not in self.namespaces:
+            return
+        self._append(namespace, event, args, "out", None)
+
+    def _watch_lifecycle(self, client: Any) -> None:
+        status = client.status()
+        self._last_state, self._last_transport = status.state, status.transport
+        client.add_status_listener(self._on_status)
+        if client in self._lifecycle_clients or not hasattr(client, "on_lifecycle"):
+            return
+        self._lifecycle_clients.add(client)
+        # The client has no way to remove a lifecycle handler: each one checks that this
+        # capture still follows that client.
+        ref = weakref.ref(self)
+        for name in _LIFECYCLE:
+
+            def handler(*args: Any, _name: str = name, _client: Any = client) -> None:
+                cap = ref()
+                if cap is None or cap.client is not _client or not cap.lifecycle:
+                    return
+                if _name == "ping":
+                    cap._check_upgrade()
+                    return
+                detail: dict[str, Any] = {}
+                if _name in ("reconnect_attempt", "reconnect") and args:
+                    detail["attempt"] = args[0]
+                if _name == "reconnect_error" and args:
+                    detail["error"] = f"{type(args[0]).__name__}: {args[0]}"
+                cap._append("/", _name, (detail,) if detail else (), "life", None)
+
+            client.on_lifecycle(name, handler)
+
+    def _on_status(self) -> None:
+        status = self.client.status()
+        state, before = status.state, self._last_state
+        self._last_state = state
+        if state == before:
+            return
+        if state == "connected":
+            self._last_transport = status.transport
+            self._append("/", "connect", ({"sid": status.sid, "transport": status.transport},), "life", None)
+        elif before == "connected":
+            self._append("/", "disconnect", ({"reason": status.disconnect_reason},), "life", None)
+        elif state == "disconnected" and status.last_error:
+            self._append("/", "connect_error", ({"error": status.last_error},), "life", None)
+
+    def _check_upgrade(self) -> None:
+        transport = self.client.status().transport
+        if transport and self._last_transport and transport != self._last_transport:
+            self._append("/", "upgrade", ({"transport": transport},), "life", None)
+        self._last_transport = transport or self._last_transport
 
     def _notify(self) -> None:
         try:
@@ -297,6 +468,8 @@ class Capture:
 
     def _flush(self) -> None:
         self._notify_pending = False
+        if self.lifecycle and self._active:
+            self._check_upgrade()
         if self._waiters:
             for n, future in list(self._waiters):
                 if self._count >= n and not future.done():
@@ -310,53 +483,10 @@ def capture(
     *events: str,
     namespace: str | Iterable[str] | None = None,
     max_rows: int = 100_000,
+    outgoing: bool = False,
+    lifecycle: bool = False,
 ) -> Capture:
     """Start capturing ``events`` (all events if none or ``"*"``) of ``client``."""
-    return Capture(client, events or ("*",), namespace=namespace, max_rows=max_rows)
-
-
-def rows_to_dataframe(rows: list[tuple[int, float, str, str, tuple[Any, ...]]]) -> pd.DataFrame:
-    """The DataFrame of a list of buffer rows (see the module docstring)."""
-    import numpy as np
-    import pandas as pd
-
-    if not rows:
-        return pd.DataFrame(
-            {
-                "time": pd.Series([], dtype="datetime64[ns, UTC]"),
-                "namespace": pd.Series([], dtype=object),
-                "event": pd.Series([], dtype=object),
-            }
-        )
-    times = np.fromiter(map(itemgetter(1), rows), dtype="float64", count=len(rows))
-    micros = (times * 1e6).round().astype("int64")
-    frame = pd.DataFrame(
-        {
-            "time": pd.to_datetime(micros, unit="us", utc=True),
-            "namespace": list(map(itemgetter(2), rows)),
-            "event": list(map(itemgetter(3), rows)),
-        }
+    return Capture(
+        client, events or ("*",), namespace=namespace, max_rows=max_rows, outgoing=outgoing, lifecycle=lifecycle
     )
-    payloads = [args[0] if len(args) == 1 else payload_of(args) for args in map(itemgetter(4), rows)]
-    dict_rows = [i for i, p in enumerate(payloads) if isinstance(p, dict)]
-    if dict_rows:
-        dicts = payloads if len(dict_rows) == len(payloads) else [payloads[i] for i in dict_rows]
-        value_types = set(map(type, chain.from_iterable(map(dict.values, dicts))))
-        if any(issubclass(t, dict) for t in value_types):
-            flat = pd.json_normalize(dicts)
-        else:  # flat dicts: the same columns as json_normalize, about 5x faster
-            flat = pd.DataFrame(dicts)
-        flat.index = pd.Index(dict_rows)
-        flat = flat.rename(columns={c: f"data.{c}" for c in flat.columns if c in _META})
-        frame = frame.join(flat)
-    if len(dict_rows) < len(payloads):
-        name = "data"
-        while name in frame.columns:
-            name = "_" + name
-        if dict_rows:
-            is_dict = set(dict_rows)
-            raw = [None if i in is_dict else p for i, p in enumerate(payloads)]
-        else:
-            raw = payloads
-        frame[name] = pd.Series(raw, dtype=object, index=frame.index)
-    return frame

@@ -11,9 +11,13 @@ handlers run between cells (or while a cell awaits), never racing cell code, and
 patches asyncio. :func:`connect` does not wait: emits made while connecting are buffered
 by the client and sent once connected, so a notebook can be run top to bottom.
 
-Connecting again under the same name replaces the old connection cleanly: the old
-connect task is cancelled, its captures are stopped at once (their rows stay), the old
-client is disconnected in the background, and its status widget then stops following it.
+Views follow the connection's *name*. Connecting again under the same name replaces the
+old client cleanly: the old connect task is cancelled and the old client is disconnected
+in the background, while the captures, status view and emit forms made for that name
+(``%sio capture``, ``%sio status``, ``%sio form``) move to the new client: a capture keeps
+its rows and goes on counting, a form sends on the new client. :func:`disconnect` closes
+a connection for good: its captures stop and say so, its status view shows the last
+state with "connection closed".
 """
 
 from __future__ import annotations
@@ -41,17 +45,32 @@ class Connection:
     """Why the connect task failed, if it did."""
     status_widget: Any = None
     captures: list[Any] = field(default_factory=list)
+    """Captures that follow this connection's name."""
+    views: list[Any] = field(default_factory=list)
+    """Other views that follow the name (emit forms): anything with ``attach(client)``."""
     closed: bool = False
 
     def status_view(self) -> Any:
-        """The (shared) :class:`~sio_notebook.notebook.widgets.StatusWidget` of this connection."""
-        from .widgets import StatusWidget
+        """The (shared) :class:`~sio_notebook.notebook.status.StatusWidget` of this connection."""
+        from .status import StatusWidget
 
         if self.status_widget is None:
             self.status_widget = StatusWidget(self.client)
             if self.error is not None:
                 self.status_widget.report_error(self.error)
         return self.status_widget
+
+    def adopt(self, old: Connection) -> None:
+        """Take over the views of ``old`` (same name, replaced): they follow this client."""
+        self.captures, old.captures = old.captures, []
+        self.views, old.views = old.views, []
+        self.status_widget, old.status_widget = old.status_widget, None
+        for cap in self.captures:
+            cap.attach(self.client)
+        if self.status_widget is not None:
+            self.status_widget.attach(self.client)
+        for view in self.views:
+            view.attach(self.client)
 
     def close(self, timeout: float = 5.0) -> asyncio.Task[None] | None:
         """Stop everything attached at once and disconnect the client (in a task, returned)."""
@@ -61,7 +80,7 @@ class Connection:
         if self.task is not None and not self.task.done():
             self.task.cancel()
         for cap in self.captures:
-            cap.stop()
+            cap.mark_gone(f"connection {self.name!r} closed")
         return _background(self._disconnect(timeout))
 
     async def _disconnect(self, timeout: float) -> None:
@@ -127,7 +146,7 @@ def connect(
     """Create an ``AsyncClient`` and start connecting it in a task on the running loop.
 
     Returns the client at once. A previous connection with the same ``name`` is replaced:
-    its captures stop at once and it is disconnected in the background. Needs a running
+    its views move to the new client and it is disconnected in the background. Needs a running
     event loop, which every Jupyter cell has; in a
     script, call it from a coroutine.
 
@@ -141,14 +160,15 @@ def connect(
     """
     loop = asyncio.get_running_loop()
     if client_factory is None:
-        from sio_notebook import AsyncClient as client_factory
+        from sio_notebook import AsyncClient as client_factory  # noqa: N813
     client_kwargs.setdefault("reconnection", True)
     client = client_factory(**client_kwargs)
     old = _connections.pop(name, None)
-    if old is not None:
-        old.close()  # captures stop now; the old client disconnects in the background
     conn = Connection(name=name, client=client, url=url)
     _connections[name] = conn
+    if old is not None:
+        conn.adopt(old)  # captures, status view and forms follow the name to the new client
+        old.close()  # the old client disconnects in the background
     kwargs: dict[str, Any] = {"headers": dict(headers or {}), "wait_timeout": wait_timeout, "retry": retry}
     if namespaces:
         kwargs["namespaces"] = list(namespaces)

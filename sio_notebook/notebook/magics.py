@@ -4,18 +4,21 @@ Magics never block the kernel: they schedule work on the kernel's event loop and
 live state in widgets; what they return can be awaited in a later cell (or the same
 cell)::
 
-    %sio connect http://127.0.0.1:5055            # binds `sio`, shows its status widget
-    cap = %sio capture tick                        # live table; `cap` is a Capture
+    %sio connect http://127.0.0.1:5055            # binds `sio`, shows its status
+    cap = %sio capture tick                        # live event log; `cap` is a Capture
+    log = %sio log                                 # every event, in and out, acks, lifecycle
     r = %sio call echo {"text": "hi"}              # shows the ack and round-trip time
     await r                                        # -> the ack value
     %sio emit chat {"text": "hello " + name}       # PAYLOAD: JSON or a Python expression
     %sio                                           # lists connections
 
 The line is not ``{var}``-expanded (``@no_var_expand``): JSON braces stay as written and
-PAYLOAD is evaluated as JSON first, then as a Python expression in the user namespace
-(a tuple means several arguments). For ``connect``, URL / ``--auth`` / ``--header``
-values may also be ``{expr}`` or ``$name`` (a URL also a bare variable name; a header
-value is otherwise a literal string). Mistakes raise a one-line ``UsageError``.
+PAYLOAD is read as JSON first, then as a Python expression in the user namespace (a
+tuple means several arguments; :mod:`.payload`, shared with the emit form). The
+connection name is checked before anything is evaluated. For ``connect``, a URL or
+``--auth`` may be ``{expr}`` or ``$name`` (a URL also a bare variable name); a
+``--header`` value is literal text unless written ``{expr}`` (and JSON such as
+``{"a":1}`` stays literal). Mistakes raise a one-line ``UsageError``.
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from . import connections as _conn
+from .payload import PayloadError, parse_payload
 from .render import escape as esc
 
 __all__ = ["SioMagics"]
 
-ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "form", "list")
+ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "log", "form", "list")
 _URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Options allowed around the PAYLOAD of emit/call (the payload itself is free text).
@@ -53,6 +57,16 @@ def _cleandoc(func: Any) -> Any:
     return func
 
 
+def _clean_help(func: Any) -> Any:
+    # magic_arguments writes its usage as a reST literal block ("::" then an indented
+    # block), which `%sio?` shows verbatim: drop the marker and the indent.
+    doc = func.__doc__ or ""
+    if doc.startswith("::"):
+        usage, sep, rest = doc[2:].lstrip("\n").partition("\n\n")
+        func.__doc__ = inspect.cleandoc(usage) + sep + rest
+    return func
+
+
 def _usage(message: str) -> UsageError:
     # A plain UsageError (never a subclass): IPython shows it as one line, no traceback.
     return UsageError(message)
@@ -62,6 +76,7 @@ def _usage(message: str) -> UsageError:
 class SioMagics(Magics):
     """Socket.IO client magics."""
 
+    @_clean_help
     @no_var_expand
     @magic_arguments()
     @argument(
@@ -73,7 +88,7 @@ class SioMagics(Magics):
     @argument(
         "args",
         nargs="*",
-        help="connect: URL; emit/call: EVENT [PAYLOAD]; capture: EVENT ... ('*' for all)",
+        help="connect: URL; emit/call: EVENT [PAYLOAD]; capture: EVENT ... ('*' for all); log: EVENT ... (default '*')",
     )
     @argument(
         "-n",
@@ -95,23 +110,31 @@ class SioMagics(Magics):
     @argument("--name", default="sio", metavar="VAR", help="the connection's variable name (default: sio)")
     @argument("-t", "--timeout", type=float, default=10.0, metavar="S", help="call: ack timeout (default 10 s)")
     @argument("--max-rows", type=int, default=100_000, metavar="N", help="capture: ring buffer size")
-    @argument("--rows", type=int, default=100, metavar="N", help="capture: rows shown in the live table")
+    @argument("--rows", type=int, default=100, metavar="N", help="capture/log: rows shown in the event log")
+    @argument("--outgoing", action="store_true", help="capture: also record sent events and acks (log: always)")
+    @argument("--lifecycle", action="store_true", help="capture: also record connect/disconnect/reconnect (log: always)")
     @_cleandoc
     @line_cell_magic
     def sio(self, line: str, cell: str | None = None) -> Any:
         """Socket.IO client in the kernel's event loop (never blocks the kernel).
 
-        %sio connect URL [--namespace NS ...] [--transports T] [--auth EXPR] [--header K:V ...] [--name VAR]
-        %sio status [--name VAR] | %sio disconnect [--name VAR] | %sio (lists connections)
-        %sio emit EVENT [PAYLOAD] [--namespace NS]
-        %sio call EVENT [PAYLOAD] [--timeout S]   (shows the ack values and round-trip time)
-        %%sio emit EVENT / %%sio call EVENT       (the cell body is the payload)
-        %sio capture EVENT ... [--namespace NS] [--max-rows N]   (returns a Capture; live table)
-        %sio form [--namespace NS]                (emit form)
+        %sio connect URL [--namespace NS ...] [--transports T] [--auth EXPR]
+                         [--header K:V ...] [--retry] [--name VAR]
+        %sio status | %sio disconnect | %sio          (the last lists the connections)
+        %sio emit EVENT [PAYLOAD] [--namespace NS]    (says "sent" or "queued (N waiting)")
+        %sio call EVENT [PAYLOAD] [--timeout S]       (shows the ack and round-trip time)
+        %%sio emit EVENT / %%sio call EVENT           (the cell body is the payload)
+        %sio capture EVENT ... [--namespace NS] [--max-rows N] [--rows N]
+                               [--outgoing] [--lifecycle]   (returns a Capture; event log)
+        %sio log [EVENT ...]                          (capture with --outgoing --lifecycle)
+        %sio form [--namespace NS]                    (emit form; results below it)
 
-        PAYLOAD is JSON or a Python expression in the user namespace; a tuple sends
-        several arguments. emit/call return an awaitable: `r = %sio call ev 1` then
-        `await r` gives the ack value.
+        Every action takes --name VAR (default sio): the connection to use. Captures,
+        logs and forms follow that name when %sio connect runs again.
+
+        PAYLOAD is JSON or else a Python expression in the user namespace (quote bare
+        words: "hello"); a tuple sends several arguments. emit/call return an
+        awaitable: `r = %sio call ev 1` then `await r` gives the ack value.
         """
         stripped = line.strip()
         action = stripped.split(None, 1)[0] if stripped else ""
@@ -152,7 +175,7 @@ class SioMagics(Magics):
             key, sep, value = item.partition(":")
             if not sep or not key.strip():
                 raise _usage(f"--header needs KEY:VALUE, got {item!r}")
-            headers[key.strip()] = str(self._value(value.strip(), f"header {key.strip()}", "header"))
+            headers[key.strip()] = self._header_value(value.strip(), key.strip())
         auth = None if args.auth is None else self._value(args.auth, "--auth")
         client = _conn.connect(
             url,
@@ -183,22 +206,34 @@ class SioMagics(Magics):
 
         conn = self._connection(args.name)
         ns = args.namespace[-1] if args.namespace else "/"
-        form = EmitForm(conn.client, namespace=ns)
+        form = EmitForm(conn.client, connection=args.name, namespace=ns)
+        conn.views.append(form)
         form.show()
         return form
 
-    def _do_capture(self, args: Any) -> Any:
-        if not args.args:
+    def _do_capture(self, args: Any, full_log: bool = False) -> Any:
+        if not args.args and not full_log:
             raise _usage("capture needs at least one EVENT ('*' for every event)")
         if args.max_rows < 1 or args.rows < 1:
             raise _usage("--max-rows and --rows must be at least 1")
         from .capture import Capture
 
         conn = self._connection(args.name)
-        cap = Capture(conn.client, args.args, namespace=args.namespace, max_rows=args.max_rows)
+        cap = Capture(
+            conn.client,
+            args.args or ("*",),
+            namespace=args.namespace,
+            max_rows=args.max_rows,
+            outgoing=args.outgoing or full_log,
+            lifecycle=args.lifecycle or full_log,
+            connection=args.name,
+        )
         conn.captures.append(cap)
         cap.table(rows=args.rows).show()  # and not again when IPython displays the result
         return cap
+
+    def _do_log(self, args: Any) -> Any:
+        return self._do_capture(args, full_log=True)
 
     def _emit_or_call(self, action: str, rest: str, cell: str | None) -> Any:
         options: list[str] = []
@@ -228,9 +263,9 @@ class SioMagics(Magics):
         args = self.sio.parser.parse_args([action, event, *options])
         if args.namespace and len(args.namespace) > 1:
             raise _usage(f"{action} takes one --namespace")
+        conn = self._connection(args.name)  # before the payload is evaluated
         data = self._payload(rest) if rest else None
-        conn = self._connection(args.name)
-        from .widgets import Pending
+        from .pending import Pending
 
         pending = Pending(
             conn.client,
@@ -284,27 +319,27 @@ class SioMagics(Magics):
 
     def _value(self, text: str, what: str, kind: str = "expr") -> Any:
         """A connect option value: ``$name`` and ``{expr}`` are evaluated; otherwise a
-        URL is literal if it has a scheme (else an expression, e.g. a variable name), a
-        header value is a literal string, and ``--auth`` is JSON or an expression."""
+        URL is literal if it has a scheme (else an expression, e.g. a variable name),
+        and ``--auth`` is JSON or an expression."""
         if text.startswith("$") and _IDENT.match(text[1:]):
             return self._payload(text[1:], what)
-        if kind in ("url", "header") and text.startswith("{") and text.endswith("}"):
+        if kind == "url" and text.startswith("{") and text.endswith("}"):
             return self._payload(text[1:-1], what)
-        if kind == "header" or (kind == "url" and "://" in text):
+        if kind == "url" and "://" in text:
             return text
         return self._payload(text, what)
 
+    def _header_value(self, text: str, key: str) -> str:
+        """A header value is literal text, unless it is ``{expr}`` (and not JSON)."""
+        if text.startswith("{") and text.endswith("}") and not _is_json(text):
+            return str(self._payload(text[1:-1], f"header {key}"))
+        return text
+
     def _payload(self, text: str, what: str = "PAYLOAD") -> Any:
         try:
-            return json.loads(text)
-        except ValueError:
-            pass
-        try:
-            return self.shell.ev(text)
-        except SyntaxError as exc:
-            raise _usage(f"{what} is neither JSON nor a Python expression: {exc.msg}: {text}") from None
-        except Exception as exc:  # noqa: BLE001 - the user's expression failed; say so in one line
-            raise _usage(f"{what} could not be evaluated: {type(exc).__name__}: {exc}") from None
+            return parse_payload(text, self.shell.user_ns, what)
+        except PayloadError as exc:
+            raise _usage(str(exc)) from None
 
 
 def _is_json(text: str) -> bool:

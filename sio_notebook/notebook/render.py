@@ -1,11 +1,10 @@
-"""Pure HTML/text rendering for the notebook widgets.
+"""Pure HTML/text rendering of the views (no ipywidgets, no event loop).
 
-Nothing here imports ipywidgets or touches the event loop, so the escaping rules can
-be tested on their own. Event payloads come from the network and are **untrusted**:
-every string that reaches HTML (namespace, event name, payload, URL, errors) goes
-through :func:`html.escape` with ``quote=True``. The payload is first turned into a
-compact JSON text (binary parts are summarised, not dumped) and truncated, so one huge
-event cannot blow up a render.
+Event payloads come from the network and are **untrusted**: every string that reaches
+HTML (namespace, event name, payload, URL, errors) goes through :func:`html.escape` with
+``quote=True``. A payload is first turned into compact JSON text (binary parts are
+summarised, not dumped) and cut, so one huge event cannot blow up a render; the full
+text (up to ``FULL_LIMIT`` characters) stays reachable in an expandable cell.
 """
 
 from __future__ import annotations
@@ -13,52 +12,37 @@ from __future__ import annotations
 import html
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .frames import flatten, payload_of
+from .rates import sparkline
+from .theme import STYLE
+
 __all__ = [
+    "STYLE",
+    "DIRECTIONS",
     "escape",
+    "format_age",
+    "format_time",
+    "log_header_html",
     "payload_of",
     "payload_text",
-    "format_time",
+    "rates_html",
     "rows_html",
-    "table_header_html",
     "status_html",
     "values_text",
 ]
 
-#: CSS shared by the widgets (scoped by class names, inlined in every render so the
-#: output is self-contained in a saved notebook too).
-STYLE = (
-    "<style>"
-    ".sio-table{border-collapse:collapse;font-family:monospace;font-size:12px;width:100%}"
-    ".sio-table th,.sio-table td{border-bottom:1px solid #ddd;padding:1px 6px;text-align:left;"
-    "vertical-align:top;white-space:pre-wrap;word-break:break-all;line-height:1.4}"
-    ".sio-table th{background:#f3f3f3;position:sticky;top:0}"
-    ".sio-kv td{padding:0 12px 0 0;font-family:monospace;font-size:12px;line-height:1.5}"
-    ".sio-state{font-weight:bold;padding:0 6px;border-radius:3px;color:#fff}"
-    ".sio-state-connected{background:#2e7d32}.sio-state-connecting{background:#f9a825}"
-    ".sio-state-reconnecting{background:#ef6c00}.sio-state-disconnected{background:#757575}"
-    ".sio-err{color:#c62828}.sio-ok{color:#2e7d32}.sio-muted{color:#757575}"
-    "</style>"
-)
+#: Longest payload text kept for the expandable cell.
+FULL_LIMIT = 20_000
+#: Direction marks of the event log: (symbol, word).
+DIRECTIONS = {"in": ("\u2193", "in"), "out": ("\u2191", "out"), "ack": ("\u21a9", "ack"), "life": ("\u25cf", "conn")}
 
 
 def escape(value: Any) -> str:
     """``str(value)`` escaped for HTML text and attribute values."""
     return html.escape(str(value), quote=True)
-
-
-def payload_of(args: Sequence[Any]) -> Any:
-    """The payload of an event from its argument tuple.
-
-    No argument gives ``None``, one argument gives that value, several give a list.
-    """
-    if not args:
-        return None
-    if len(args) == 1:
-        return args[0]
-    return list(args)
 
 
 def _json_default(value: Any) -> Any:
@@ -69,16 +53,20 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
 def payload_text(args: Sequence[Any], limit: int = 200) -> str:
     """Compact JSON text of an event's arguments, at most ``limit`` characters (not escaped)."""
-    payload = payload_of(args)
+    return _cut(_json(payload_of(args)), limit)
+
+
+def _json(value: Any) -> str:
     try:
-        text = json.dumps(payload, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError):  # circular structures, NaN-like oddities in exotic types
-        text = repr(payload)
-    if len(text) > limit:
-        text = text[: max(limit - 1, 0)] + "\u2026"
-    return text
+        return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):  # circular structures, exotic types
+        return repr(value)
 
 
 def values_text(value: Any, limit: int = 500) -> str:
@@ -95,69 +83,190 @@ def format_time(t: float) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(t)) + f".{ms:03d}"
 
 
-def rows_html(rows: Iterable[tuple[Any, ...]], payload_limit: int = 200) -> str:
-    """An HTML table of captured rows, in the order given.
+def format_age(seconds: float) -> str:
+    """``"4 s"``, ``"3 min"``, ``"2 h"``: how long ago, for people."""
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{int(seconds // 60)} min"
+    return f"{int(seconds // 3600)} h"
 
-    Each row is ``(seq, time, namespace, event, args)`` as stored by a
-    :class:`~sio_notebook.notebook.capture.Capture`. Every cell is escaped.
+
+def plural(n: int, word: str) -> str:
+    """``1 event``, ``2 events``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _payload_cell(args: Sequence[Any], limit: int) -> str:
+    full = _cut(_json(payload_of(args)), FULL_LIMIT)
+    if len(full) <= limit:
+        return f'<td class="sio-payload" title="{escape(full)}">{escape(full)}</td>'
+    short = _cut(full, limit)
+    return (
+        f'<td class="sio-payload"><details><summary title="{escape(_cut(full, 2000))}">{escape(short)}</summary>'
+        f"<pre>{escape(full)}</pre></details></td>"
+    )
+
+
+def field_columns(rows: Sequence[Sequence[Any]], most: int = 12) -> list[str]:
+    """The flattened payload keys of ``rows`` (dict payloads), in order of appearance."""
+    keys: dict[str, None] = {}
+    for row in rows:
+        payload = payload_of(row[4])
+        if isinstance(payload, dict):
+            keys.update(dict.fromkeys(flatten(payload)))
+            if len(keys) >= most:
+                break
+    return list(keys)[:most]
+
+
+def rows_html(
+    rows: Iterable[Sequence[Any]],
+    payload_limit: int = 120,
+    *,
+    directions: bool = False,
+    fields: Sequence[str] = (),
+) -> str:
+    """An HTML table of captured rows, in the order given; every cell escaped.
+
+    Rows are :class:`~sio_notebook.notebook.capture.CapturedEvent` tuples. ``directions``
+    adds the direction column; ``fields`` shows those flattened payload keys as columns
+    (for a single-event capture) instead of one payload column.
     """
+    head = ["#", "time (UTC)"]
+    if directions:
+        head.append("dir")
+    head += ["namespace", "event"]
+    head += list(fields) if fields else ["payload"]
     parts = [
-        '<table class="sio-table"><thead><tr><th>#</th><th>time (UTC)</th>'
-        "<th>namespace</th><th>event</th><th>payload</th></tr></thead><tbody>"
+        '<table class="sio-table"><thead><tr>',
+        "".join(f"<th>{escape(h)}</th>" for h in head),
+        "</tr></thead><tbody>",
     ]
     append = parts.append
-    for seq, t, namespace, event, args in rows:
-        append(
-            f"<tr><td>{seq}</td><td>{format_time(t)}</td><td>{escape(namespace)}</td>"
-            f"<td>{escape(event)}</td><td>{escape(payload_text(args, payload_limit))}</td></tr>"
-        )
+    for row in rows:
+        seq, t, namespace, event, args = row[:5]
+        direction = row[5] if len(row) > 5 else "in"
+        cells = f'<td class="sio-num">{seq}</td><td>{format_time(t)}</td>'
+        if directions:
+            mark, word = DIRECTIONS.get(direction, ("?", direction))
+            rtt = row[6] if len(row) > 6 else None
+            extra = f" {rtt * 1000:.1f} ms" if rtt is not None else ""
+            cells += f'<td class="sio-dir-{escape(direction)}" title="{escape(word)}">{mark} {escape(word)}{extra}</td>'
+        cells += f"<td>{escape(namespace)}</td><td>{escape(event)}</td>"
+        if fields:
+            payload = payload_of(args)
+            flat = flatten(payload) if isinstance(payload, dict) else {}
+            for key in fields:
+                if key in flat:
+                    text = _json(flat[key])
+                    cells += f'<td title="{escape(_cut(text, 2000))}">{escape(_cut(text, 40))}</td>'
+                else:
+                    cells += "<td></td>"
+        else:
+            cells += _payload_cell(args, payload_limit)
+        append(f"<tr>{cells}</tr>")
     append("</tbody></table>")
     return "".join(parts)
 
 
-def table_header_html(
-    *, count: int, shown: int, dropped: int, rate: float, events: Sequence[str], active: bool, paused: bool
+def rates_html(series: Mapping[str, list[int]], most: int = 8) -> str:
+    """Per-event rate over the last 10 s and a sparkline of the last minute."""
+    if not series:
+        return '<span class="sio-muted">no events in the last minute</span>'
+    ranked = sorted(series.items(), key=lambda item: -sum(item[1]))[:most]
+    items = []
+    for event, counts in ranked:
+        rate = sum(counts[-10:]) / 10
+        items.append(
+            f'<span class="sio-rate" title="{escape(event)}: events per second, last 60 s">'
+            f"<b>{escape(event)}</b> {rate:,.1f}/s "
+            f'<span class="sio-spark">{sparkline(counts)}</span></span>'
+        )
+    return " ".join(items)
+
+
+def log_header_html(
+    *,
+    title: str,
+    count: int,
+    shown: int,
+    dropped: int,
+    counts: Mapping[str, int],
+    series: Mapping[str, list[int]],
+    flags: Sequence[str],
 ) -> str:
-    """The one-line header of the live event table."""
-    what = ", ".join(escape(e) for e in events) or "*"
-    flags = []
-    if not active:
-        flags.append("stopped")
-    if paused:
-        flags.append("view paused")
-    flag_text = f' <span class="sio-muted">({", ".join(flags)})</span>' if flags else ""
+    """The header of the event log: what, how many, per-event counts and rates."""
+    per_event = ", ".join(f"{escape(e)} {n:,}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1])[:8])
+    flag_text = f' <span class="sio-warn">{escape(", ".join(flags))}</span>' if flags else ""
     return (
-        f'<span class="sio-table-header"><b>{what}</b>: <span class="sio-count">{count}</span> events'
-        f" \u00b7 {rate:,.1f}/s \u00b7 showing last {shown} \u00b7 "
-        f'<span class="sio-dropped">{dropped}</span> dropped{flag_text}</span>'
+        f'<div class="sio-head"><span class="sio-title">{escape(title)}</span>'
+        f'<span><span class="sio-count">{escape(plural(count, "event"))}</span> captured \u00b7 '
+        f'showing {shown:,} \u00b7 <span class="sio-dropped">{dropped:,}</span> dropped{flag_text}</span></div>'
+        f'<div class="sio-head"><span class="sio-muted">{per_event}</span></div>'
+        f'<div class="sio-head">{rates_html(series)}</div>'
     )
 
 
-def status_html(status: Any, extra_error: str | None = None) -> tuple[str, str]:
-    """``(header, details)`` HTML for a ``ClientStatus`` snapshot.
+def status_html(
+    status: Any,
+    extra_error: str | None = None,
+    *,
+    error_age: float | None = None,
+    ping_interval: float | None = None,
+    rates: Mapping[str, list[int]] | None = None,
+    note: str | None = None,
+) -> str:
+    """The status view of a ``ClientStatus`` snapshot.
 
     Values that change continuously are rounded (ping age to whole seconds) so that a
-    re-render only differs, and is only sent, when something a human would see changed.
+    re-render only differs, and is only sent, when something a person would see changed.
+    Once connected again, an old error is shown greyed with its age.
     """
     state = str(status.state)
     reason = status.disconnect_reason
     error = status.last_error or extra_error
-    header = f'<span class="sio-state sio-state-{escape(state)}">{escape(state)}</span>'
+    head = f'<span class="sio-badge sio-state-{escape(state)}">{escape(state)}</span>'
     if reason and state != "connected":
-        header += f' <span class="sio-muted">({escape(reason)})</span>'
-    header += f' <code>{escape(status.url or "")}</code>'
+        head += f' <span class="sio-muted">({escape(reason)})</span>'
+    head += f' <code>{escape(status.url or "")}</code>'
+    if note:
+        head += f' <span class="sio-warn">{escape(note)}</span>'
     if error:
-        header += f' <span class="sio-err">last error: {escape(error)}</span>'
+        age = f", {format_age(error_age)} ago" if error_age is not None else ""
+        if state == "connected":
+            head += f' <span class="sio-old-err" title="before the current connection">earlier error{age}: {escape(error)}</span>'
+        else:
+            head += f' <span class="sio-err">last error{age}: {escape(error)}</span>'
     ping = status.last_ping_age
     ping_text = "\u2013" if ping is None else f"{int(ping)} s ago"
+    if ping_interval:
+        ping_text += f" (every {ping_interval:g} s)"
     fields = [
         ("sid", status.sid or "\u2013"),
         ("transport", status.transport or "\u2013"),
         ("namespaces", ", ".join(status.namespaces) or "\u2013"),
-        ("events in / out", f"{status.events_in} / {status.events_out}"),
+        ("events in / out", f"{status.events_in:,} / {status.events_out:,}"),
         ("queued emits", status.queued),
         ("reconnect attempts", status.reconnect_attempts),
         ("last ping", ping_text),
     ]
     cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in fields)
-    return STYLE + header, f'<table class="sio-kv">{cells}</table>'
+    rates_row = ""
+    if rates is not None:
+        rates_row = f'<div class="sio-head">{rates_html(rates)}</div>'
+    return (
+        f'{STYLE}<div class="sio-view sio-status"><div class="sio-head">{head}</div>'
+        f'<table class="sio-kv">{cells}</table>{rates_row}</div>'
+    )
+
+
+def status_text(status: Any, extra_error: str | None = None) -> str:
+    """One-line ``text/plain`` of the status (what a terminal or an untrusted view shows)."""
+    text = f"{status.state} {status.url or ''}".rstrip()
+    if status.state == "connected":
+        text += f" (sid {status.sid}, {status.transport}, {status.events_in} in / {status.events_out} out)"
+    error = status.last_error or extra_error
+    if error:
+        text += f"; {'earlier' if status.state == 'connected' else 'last'} error: {error}"
+    return text

@@ -31,6 +31,10 @@ class FakeStatus:
 class FakeClient:
     def __init__(self, url: str = "http://127.0.0.1:1") -> None:
         self._any: list[Any] = []
+        self._any_out: list[Any] = []
+        self._lifecycle: dict[str, list[Any]] = {}
+        self.buffering = False
+        """Emits are buffered (queued) instead of written, as while (re)connecting."""
         self._status_listeners: list[Any] = []
         self._status = FakeStatus(url=url)
         self.namespaces: dict[str, str] = {}
@@ -49,6 +53,25 @@ class FakeClient:
     def feed(self, namespace: str, event: str, *args: Any) -> None:
         for listener in list(self._any):
             listener(namespace, event, args)
+
+    def on_any_outgoing(self, listener: Any) -> None:
+        self._any_out.append(listener)
+
+    def off_any_outgoing(self, listener: Any) -> None:
+        self._any_out.remove(listener)
+
+    def feed_out(self, namespace: str, event: str, *args: Any) -> None:
+        """Play an emit written to the connection (what on_any_outgoing listeners see)."""
+        self._status = dataclasses.replace(self._status, events_out=self._status.events_out + 1)
+        for listener in list(self._any_out):
+            listener(namespace, event, args)
+
+    def on_lifecycle(self, name: str, handler: Any) -> None:
+        self._lifecycle.setdefault(name, []).append(handler)
+
+    def fire_lifecycle(self, name: str, *args: Any) -> None:
+        for handler in self._lifecycle.get(name, ()):
+            handler(*args)
 
     # status
     def status(self) -> FakeStatus:
@@ -73,6 +96,10 @@ class FakeClient:
     # sending
     async def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> None:
         self.sent.append((event, data, namespace))
+        if self.buffering:
+            self._status = dataclasses.replace(self._status, queued=self._status.queued + 1)
+        else:
+            self.feed_out(namespace or "/", event, *(() if data is None else (data,)))
 
     async def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float = 60) -> Any:
         self.sent.append((event, data, namespace))

@@ -156,9 +156,10 @@ async def test_wait_for_counts_since_start() -> None:
             client.feed("/", "tick", i)
 
     task = asyncio.create_task(produce())
-    assert await cap.wait_for(5, timeout=5) is cap  # counts evicted rows too
+    assert await cap.wait_for(5, timeout=5) is None  # counts evicted rows too; None: no second display
     await task
-    assert await cap.wait_for(1, timeout=0) is cap  # already there
+    assert cap.count == 5
+    assert await cap.wait_for(1, timeout=0) is None  # already there
     with pytest.raises(TimeoutError, match="captured 5 of 6"):
         await cap.wait_for(6, timeout=0.05)
     assert cap._waiters == []
@@ -182,3 +183,93 @@ async def test_observers_are_told_once_per_loop_iteration() -> None:
 def test_repr() -> None:
     cap = capture(FakeClient(), "tick")
     assert repr(cap) == "<Capture tick active: 0 rows, 0 captured, 0 dropped>"
+
+
+def test_start_and_stop_return_none_so_a_cell_shows_no_second_table() -> None:
+    cap = capture(FakeClient(), "tick")
+    assert cap.stop() is None and cap.start() is None and cap.pause() is None and cap.resume() is None
+
+
+def test_pause_and_resume_act_on_the_data() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick")
+    client.feed("/", "tick", 1)
+    cap.pause()
+    assert cap.paused and cap.active
+    client.feed("/", "tick", 2)
+    cap.resume()
+    client.feed("/", "tick", 3)
+    assert [r.args for r in cap] == [(1,), (3,)] and cap.count == 2
+    assert "paused" not in repr(cap)
+
+
+def test_frames_give_one_frame_per_event_with_honest_dtypes() -> None:
+    client = FakeClient()
+    cap = capture(client)
+    for seq in range(3):
+        client.feed("/", "tick", {"symbol": "A", "price": 1.5 + seq, "seq": 7284 + seq, "ok": True})
+    client.feed("/", "tick", {"symbol": "B", "price": 2.0, "ok": False})  # no seq here
+    client.feed("/", "blob", {"seq": 1, "data": b"\xd8\x00"})
+    client.feed("/chat", "chat", "hello")
+    frames = cap.frames()
+    assert list(frames) == ["tick", "blob", "chat"]
+    tick = frames["tick"]
+    assert list(tick.columns) == ["time", "namespace", "symbol", "price", "seq", "ok"]  # only tick's columns
+    assert str(tick["seq"].dtype) == "Int64" and tick["seq"].tolist()[:3] == [7284, 7285, 7286]
+    assert pd.isna(tick["seq"].iloc[3])
+    assert str(tick["price"].dtype) == "float64" and str(tick["ok"].dtype) == "bool"
+    blob = frames["blob"]
+    assert str(blob["seq"].dtype) == "int64" and blob["data"].tolist() == [b"\xd8\x00"]
+    assert frames["chat"]["data"].tolist() == ["hello"]
+    assert str(tick["time"].dt.tz) == "UTC"
+
+
+def test_csv_writes_bytes_as_base64_or_hex(tmp_path) -> None:
+    client = FakeClient()
+    cap = capture(client, "blob")
+    client.feed("/", "blob", {"data": b"\xd8\x00\xff"})
+    cap.to_csv(tmp_path / "b64.csv", index=False)
+    cap.to_csv(tmp_path / "hex.csv", index=False, bytes_as="hex")
+    assert pd.read_csv(tmp_path / "b64.csv")["data"].tolist() == ["2AD/"]
+    assert pd.read_csv(tmp_path / "hex.csv")["data"].tolist() == ["d800ff"]
+
+
+def test_sinks_see_every_row() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick", max_rows=1)
+    seen: list[CapturedEvent] = []
+    cap.add_sink(seen.append)
+    for i in range(3):
+        client.feed("/", "tick", i)
+    cap.remove_sink(seen.append)
+    client.feed("/", "tick", 3)
+    assert [r.args for r in seen] == [(0,), (1,), (2,)] and seen[0].event == "tick" and seen[0].direction == "in"
+
+
+def test_outgoing_and_lifecycle_rows_are_opt_in() -> None:
+    client = FakeClient()
+    plain = capture(client)
+    log = capture(client, outgoing=True, lifecycle=True)
+    client.set_state("connected", sid="s1", transport="polling")
+    client.feed_out("/", "add", {"a": 1})
+    client.feed("/", "tick", 1)
+    client.set_state("reconnecting", disconnect_reason="transport close")
+    assert [r.event for r in plain] == ["tick"]
+    assert [(r.direction, r.event) for r in log] == [
+        ("life", "connect"), ("out", "add"), ("in", "tick"), ("life", "disconnect")
+    ]
+    assert log.tail(1)[0].args == ({"reason": "transport close"},)
+    assert "direction" in log.df.columns and "direction" not in plain.df.columns
+
+
+def test_attach_follows_a_new_client_and_keeps_counting() -> None:
+    old, new = FakeClient(), FakeClient()
+    cap = capture(old, "tick")
+    old.feed("/", "tick", 1)
+    cap.attach(new)
+    old.feed("/", "tick", "lost")  # the old client is no longer followed
+    new.feed("/", "tick", 2)
+    assert [r.args for r in cap] == [(1,), (2,)] and cap.count == 2 and cap.client is new
+    cap.mark_gone("connection 'sio' closed")
+    new.feed("/", "tick", 3)
+    assert cap.count == 2 and "closed" in repr(cap)

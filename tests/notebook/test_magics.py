@@ -75,7 +75,7 @@ async def test_call_returns_the_ack(shell: InteractiveShell, client: FakeClient)
     client.ack = 7
     pending = shell.run_line_magic("sio", "call echo 7 --timeout 2")
     assert await pending == 7
-    assert "ack in" in pending.widget.value
+    assert "ack in" in pending.last_pushed["text/plain"]
 
 
 async def test_capture_and_form(shell: InteractiveShell, client: FakeClient) -> None:
@@ -125,9 +125,15 @@ async def test_connect_binds_the_client_and_replaces(shell: InteractiveShell, mo
         "namespaces": ["/a"], "transports": ["polling", "websocket"], "auth": {"tok": "t0k"},
     }
     cap = shell.run_line_magic("sio", "capture * --name c")
+    form = shell.run_line_magic("sio", "form --name c")
+    first.feed("/", "tick", 1)
     shell.run_line_magic("sio", "connect http://h:1 --name c")
     second = shell.user_ns["c"]
-    assert second is not first and not cap.active
+    # the capture and the form follow the name to the new client; rows carry on
+    assert second is not first and cap.active and cap.client is second and form.current_client() is second
+    first.feed("/", "tick", "lost")
+    second.feed("/", "tick", 2)
+    assert [r.args for r in cap] == [(1,), (2,)]
     for _ in range(20):
         await asyncio.sleep(0.01)
     assert first.disconnected and list(registry.list_connections()) == ["c"]
@@ -135,6 +141,52 @@ async def test_connect_binds_the_client_and_replaces(shell: InteractiveShell, mo
     for _ in range(20):
         await asyncio.sleep(0.01)
     assert second.disconnected and registry.list_connections() == {}
+    assert not cap.active and cap.gone == "connection 'c' closed"
+    form.event.value = "e"
+    assert form.send() is None and "is closed" in form.message
+
+
+async def test_payload_errors_say_what_was_tried(shell: InteractiveShell, client: FakeClient) -> None:
+    with pytest.raises(UsageError) as info:
+        shell.run_line_magic("sio", "call echo hello")
+    message = str(info.value)
+    assert "not JSON (Expecting value" in message and "nor Python (NameError: name 'hello'" in message
+    assert 'quote it: "hello"' in message
+    assert await _sent(shell, client, 'call echo "hello"') == ("echo", "hello", "/")
+
+
+def test_the_name_is_checked_before_the_payload_is_evaluated(shell: InteractiveShell, client: FakeClient) -> None:
+    shell.user_ns["calls"] = []
+    with pytest.raises(UsageError, match="no connection named 'nosuch'"):
+        shell.run_line_magic("sio", "emit e calls.append(1) --name nosuch")
+    assert shell.user_ns["calls"] == []
+
+
+async def test_header_values_are_literal_unless_braced(shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_connections", {})
+    seen: list[dict] = []
+
+    class Factory(FakeClient):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__()
+
+        async def connect(self, url: str, **kwargs: object) -> None:
+            seen.append(dict(kwargs["headers"]))  # type: ignore[arg-type]
+
+    real_connect = registry.connect
+    monkeypatch.setattr(registry, "connect", lambda *a, **k: real_connect(*a, client_factory=Factory, **k))
+    shell.user_ns["tok"] = "s3cret"
+    shell.run_line_magic("sio", """connect http://h:1 --header 'X-Json:{"a":1}' --header X-T:{tok} --header X-D:$tok""")
+    await asyncio.sleep(0.01)
+    assert seen == [{"X-Json": '{"a":1}', "X-T": "s3cret", "X-D": "$tok"}]
+    registry.disconnect("sio")
+
+
+def test_help_is_clean_and_complete(shell: InteractiveShell) -> None:
+    doc = shell.find_line_magic("sio").__doc__
+    assert not doc.lstrip().startswith("::") and doc.startswith("%sio [")
+    for option in ("--rows", "--retry", "--outgoing", "--lifecycle", "--max-rows", "--header"):
+        assert option in doc.split("options:")[0], option  # in the summary, not only the option list
 
 
 def test_unload_removes_the_magics(shell: InteractiveShell) -> None:

@@ -7,10 +7,10 @@ import re
 
 from sio_notebook.notebook.render import (
     format_time,
+    log_header_html,
     payload_text,
     rows_html,
     status_html,
-    table_header_html,
     values_text,
 )
 
@@ -28,8 +28,8 @@ def test_rows_escape_every_untrusted_field() -> None:
     out = rows_html(rows, payload_limit=10_000)
     assert "<script" not in out and "<img" not in out
     assert "&lt;script&gt;" in out
-    # the only tags are the table's own
-    assert set(re.findall(r"</?([a-z]+)", out)) <= {"table", "thead", "tbody", "tr", "th", "td"}
+    # the only tags are the table's own (and the expandable cell of long payloads)
+    assert set(re.findall(r"</?([a-z]+)", out)) <= {"table", "thead", "tbody", "tr", "th", "td", "details", "summary", "pre"}
     # escaping loses nothing: the text reads back as the original
     assert EVIL in _text_of(out)
     assert 'onerror=alert(1)' in _text_of(out)
@@ -75,13 +75,31 @@ def test_format_time_is_utc_milliseconds() -> None:
     assert format_time(3661.25) == "01:01:01.250"
 
 
-def test_header_escapes_event_names() -> None:
-    out = table_header_html(
-        count=5, shown=3, dropped=2, rate=12.5, events=(EVIL,), active=False, paused=True
+def test_header_escapes_event_names_and_counts_in_words() -> None:
+    out = log_header_html(
+        title=EVIL, count=5, shown=3, dropped=2, counts={EVIL: 5}, series={EVIL: [0] * 59 + [5]},
+        flags=["stopped", "view paused"],
     )
     assert "<script" not in out
-    assert "5</span> events" in out and "2</span> dropped" in out
+    assert "5 events</span> captured" in out and "2</span> dropped" in out
     assert "stopped" in out and "view paused" in out
+    one = log_header_html(title="t", count=1, shown=1, dropped=0, counts={"t": 1}, series={}, flags=[])
+    assert "1 event</span>" in one  # not "1 events"
+
+
+def test_long_payloads_are_cut_with_the_full_value_expandable() -> None:
+    out = rows_html([(1, 0.0, "/", "blob", ({"data": "x" * 500},))], payload_limit=50)
+    assert "<details>" in out and "x" * 500 in out  # the full text is in the expandable cell
+    summary = re.search(r"<summary[^>]*>([^<]*)</summary>", out)
+    assert summary is not None and len(html.unescape(summary.group(1))) == 50
+
+
+def test_directions_and_fields() -> None:
+    rows = [(1, 0.0, "/", "add", ({"a": 1},), "out", None), (2, 0.5, "/", "add", (3,), "ack", 0.0123)]
+    out = rows_html(rows, directions=True)
+    assert "\u2191 out" in out and "\u21a9 ack 12.3 ms" in out
+    out = rows_html([(1, 0.0, "/", "tick", ({"symbol": "A", "p": {"x": 2}},))], fields=["symbol", "p.x"])
+    assert "<th>symbol</th><th>p.x</th>" in out and "<td title=\"&quot;A&quot;\">&quot;A&quot;</td>" in out
 
 
 def test_status_html_escapes_and_rounds() -> None:
@@ -99,12 +117,19 @@ def test_status_html_escapes_and_rounds() -> None:
         last_error="boom <script>",
         disconnect_reason="transport error",
     )
-    header, details = status_html(status)
-    for out in (header, details):
-        assert "<script" not in out and "<b>" not in out and "<i>" not in out and "<u>" not in out
-    assert "sio-state-reconnecting" in header
-    assert "transport error" in header and "last error: boom &lt;script&gt;" in header
-    assert "2 s ago" in details and "3 / 4" in details
+    out = status_html(status, ping_interval=25.0)
+    body = out.split("</style>", 1)[1]
+    assert "<script" not in body and "<b>" not in body and "<i>" not in body and "<u>" not in body
+    assert "sio-state-reconnecting" in body
+    assert "transport error" in body and "last error: boom &lt;script&gt;" in body
+    assert "2 s ago (every 25 s)" in body and "3 / 4" in body
     # same status, slightly older ping: identical render (so nothing is sent)
-    again = status_html(FakeStatus(**{**status.__dict__, "last_ping_age": 2.9}))
-    assert again == (header, details)
+    again = status_html(FakeStatus(**{**status.__dict__, "last_ping_age": 2.9}), ping_interval=25.0)
+    assert again == out
+
+
+def test_an_old_error_is_greyed_once_connected_again() -> None:
+    status = FakeStatus(state="connected", url="http://h", last_error="ConnectionError: refused")
+    out = status_html(status, error_age=125.0)
+    assert 'class="sio-old-err"' in out and "earlier error, 2 min ago: ConnectionError: refused" in out
+    assert "sio-err" not in out.split("</style>", 1)[1]

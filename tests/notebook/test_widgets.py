@@ -1,29 +1,32 @@
-"""Widgets driven directly, without a kernel (ipywidgets falls back to dummy comms)."""
+"""The views driven directly, without a kernel (IPython's display goes to stdout here).
+
+A view's pushes are counted by the view itself (``pushes``) and what it last sent is
+``last_pushed``; the kernel tests check the real IOPub messages.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import time
 
 import pytest
 
-from sio_notebook.notebook import EmitForm, EventTable, Pending, StatusWidget, capture
+from sio_notebook.notebook import EmitForm, EventTable, Pending, StatusWidget, capture, latency
 
 from .fakes import FakeClient
 
 
-def _count_changes(widget, name: str = "value") -> list:
-    changes: list = []
-    widget.observe(lambda change: changes.append(change["new"]), names=name)
-    return changes
+def _text(view) -> str:
+    return html.unescape(re.sub(r"<style>.*?</style>|<[^>]+>", "", view.last_pushed["text/html"]))
 
 
-async def test_event_table_coalesces_a_flood_into_few_renders() -> None:
+async def test_event_log_coalesces_a_flood_into_few_pushes() -> None:
     client = FakeClient()
     cap = capture(client, "tick")
     table = EventTable(cap, rows=5, max_fps=4)
-    bodies = _count_changes(table.body)
-    headers = _count_changes(table.header)
+    table.show()
     t0 = time.monotonic()
     i = 0
     while time.monotonic() - t0 < 1.5:
@@ -31,112 +34,147 @@ async def test_event_table_coalesces_a_flood_into_few_renders() -> None:
             client.feed("/", "tick", {"i": i})
             i += 1
         await asyncio.sleep(0.002)
-    await asyncio.sleep(0.3)  # the last coalesced render
+    await asyncio.sleep(0.3)  # the last coalesced push
     elapsed = time.monotonic() - t0
     assert i > 10_000
-    assert 2 <= len(bodies) <= elapsed * 4 + 2, len(bodies)
-    assert len(headers) <= elapsed * 4 + 2 + 2  # plus the rate decay renders
-    last = bodies[-1]
-    assert f'{{&quot;i&quot;:{i - 1}}}' in last  # newest row shown...
-    assert last.index(f":{i - 1}}}") < last.index(f":{i - 5}}}")  # ...first
-    assert f":{i - 6}}}" not in last  # only `rows` rows
-    assert f">{i}</span> events" in table.header.value
+    assert 2 <= table.pushes <= elapsed * 4 + 2, table.pushes
+    last = table.last_pushed["text/html"]
+    assert f">{i - 1}</td>" in last  # newest row shown...
+    assert last.index(f">{i - 1}</td>") < last.index(f">{i - 5}</td>")  # ...first
+    assert f">{i - 6}</td>" not in last  # only `rows` rows
+    assert f"{i:,} events captured" in _text(table)
+    assert "<th>i</th>" in last  # a single-event capture shows its payload fields as columns
     table.close()
     assert cap._observers == []
 
 
-async def test_event_table_pause_and_clear() -> None:
+async def test_view_pause_and_clear_act_on_the_view_only() -> None:
     client = FakeClient()
     cap = capture(client, "e", max_rows=2)
     table = EventTable(cap, max_fps=100)
+    table.show()
     client.feed("/", "e", "first")
     await asyncio.sleep(0.05)
-    assert "first" in table.body.value
-    table.pause_button.click()
-    assert table.paused and table.pause_button.description == "Resume"
+    assert "first" in _text(table)
+    table._bar.pause.value = True  # the toggle button
+    assert table.paused and table._bar.pause.description == "Resume view"
     client.feed("/", "e", "second")
     client.feed("/", "e", "third")
     await asyncio.sleep(0.05)
-    assert "second" not in table.body.value  # frozen
-    assert ">3</span> events" in table.header.value  # the header still counts
-    assert ">1</span> dropped" in table.header.value
-    table.pause_button.click()
+    assert "second" not in _text(table)  # frozen
+    assert "3 events captured" in _text(table) and "1 dropped" in _text(table)  # the header still counts
+    table._bar.pause.value = False
     await asyncio.sleep(0.05)
-    assert "third" in table.body.value
-    table.clear_button.click()
+    assert "third" in _text(table)
+    table._bar.clear.click()
     await asyncio.sleep(0.05)
-    assert len(cap) == 0
-    assert ">0</span> events" in table.header.value
-    assert "third" not in table.body.value
+    assert len(cap) == 2 and cap.count == 3  # the data stays
+    assert "third" not in _text(table)
+    client.feed("/", "e", "fourth")
+    await asyncio.sleep(0.05)
+    assert "fourth" in _text(table) and "third" not in _text(table)
 
 
-async def test_event_table_rate_falls_back_to_zero() -> None:
+async def test_filter_by_event_namespace_and_text() -> None:
+    client = FakeClient()
+    cap = capture(client)
+    table = EventTable(cap, max_fps=100)
+    table.show()
+    client.feed("/", "tick", {"symbol": "ACME"})
+    client.feed("/chat", "chat", {"text": "hello"})
+    client.feed("/", "tick", {"symbol": "UMBR"})
+    table._bar.filter.value = "umbr"
+    await asyncio.sleep(0.05)
+    assert "UMBR" in _text(table) and "ACME" not in _text(table) and "filter: umbr" in _text(table)
+    table.filter = "/chat"
+    await asyncio.sleep(0.05)
+    assert "hello" in _text(table) and "UMBR" not in _text(table)
+    assert table._bar.filter.value == "/chat"
+
+
+async def test_pause_is_disabled_on_a_stopped_capture() -> None:
     client = FakeClient()
     cap = capture(client, "e")
-    table = EventTable(cap, max_fps=20)
-    for _ in range(5):
-        for _ in range(50):
-            client.feed("/", "e", 1)
-        await asyncio.sleep(0.1)
-    assert table.rate() > 100
-    await asyncio.sleep(4.5)
-    assert table.rate() == 0
-    assert "0.0/s" in table.header.value
+    table = EventTable(cap, max_fps=100)
+    assert not table._bar.pause.disabled
+    cap.stop()
+    await asyncio.sleep(0.01)
+    assert table._bar.pause.disabled
 
 
-async def test_status_widget_sends_only_changes() -> None:
+async def test_status_pushes_only_changes() -> None:
     client = FakeClient()
     client.set_state("connecting")
     status = StatusWidget(client, interval=0.05)
-    headers = _count_changes(status.header)
-    details = _count_changes(status.details)
-    assert "sio-state-connecting" in status.header.value
+    status.show()
+    assert "sio-state-connecting" in status.last_pushed["text/html"]
     client.set_state("connected", sid="abc", transport="websocket", namespaces=("/",))
-    assert "sio-state-connected" in status.header.value  # at once, no timer needed
-    assert len(headers) == 1 and len(details) == 1
+    assert "sio-state-connected" in status.last_pushed["text/html"]  # at once, no timer needed
+    pushes = status.pushes
     await asyncio.sleep(0.3)  # ~6 ticks, nothing changed
-    assert len(headers) == 1 and len(details) == 1
+    assert status.pushes == pushes
     client.bump(events_in=7, last_ping_age=0.4)
     await asyncio.sleep(0.12)
-    assert len(details) == 2 and "7 / 0" in status.details.value
+    assert status.pushes == pushes + 1 and "7 / 0" in _text(status)
     client.bump(last_ping_age=0.9)  # rounds to the same second: nothing sent
     await asyncio.sleep(0.12)
-    assert len(details) == 2
+    assert status.pushes == pushes + 1
     client.set_state("disconnected", disconnect_reason="server disconnect", last_error="gone <b>")
-    assert "server disconnect" in status.header.value and "gone &lt;b&gt;" in status.header.value
+    assert "server disconnect" in _text(status) and "last error" in _text(status) and "gone <b>" in _text(status)
     assert status._timer is None  # no polling while disconnected for good
     client.set_state("reconnecting")
     assert status._timer is not None
     status.detach()
-    assert client._status_listeners == []
+    assert client._status_listeners == [] and client._any == []
     client.set_state("connected")
-    assert "sio-state-reconnecting" in status.header.value  # frozen after detach
+    assert "sio-state-reconnecting" in status.last_pushed["text/html"]  # frozen after detach
+    assert "connection closed" in _text(status)
 
 
-async def test_status_widget_reports_extra_errors() -> None:
+async def test_status_shows_an_old_error_greyed_and_rates() -> None:
     client = FakeClient()
+    client.set_state("reconnecting", last_error="ConnectionError: refused")
     status = StatusWidget(client)
-    status.report_error(ConnectionError("refused"))
-    assert "ConnectionError: refused" in status.header.value
+    status.show()
+    assert 'class="sio-err"' in status.last_pushed["text/html"]
+    client.set_state("connected", sid="x", transport="websocket")
+    out = status.last_pushed["text/html"]
+    assert 'class="sio-old-err"' in out and "earlier error, 0 s ago" in out and 'class="sio-err"' not in out
+    now = time.time()
+    for i in range(30):
+        status.rates.add("tick", now - 5 + i / 10)
+    assert "tick" in status.html() and "/s" in status.html()
     status.close()
 
 
-async def test_emit_form_validates_json_before_sending() -> None:
+async def test_status_reports_extra_errors() -> None:
+    client = FakeClient()
+    status = StatusWidget(client)
+    status.report_error(ConnectionError("refused"))
+    assert "ConnectionError: refused" in status.html()
+    status.close()
+
+
+async def test_form_reads_json_then_python_before_sending() -> None:
     client = FakeClient()
     form = EmitForm(client)
     form.event.value = "chat"
     form.payload.value = '{"text": hi}'
     assert form.send() is None
-    assert "not valid JSON" in form.message.value and "line 1, column 10" in form.message.value
+    assert "not JSON" in form.message and "nor Python (NameError: name 'hi' is not defined)" in form.message
     assert client.sent == []
+    form.payload.value = "{'n': 1 + 1}"  # Python, as in the magics
+    await form.send()
+    assert client.sent == [("chat", {"n": 2}, "/")]
     form.event.value = " "
-    assert form.send() is None and "event name" in form.message.value
+    assert form.send() is None and "event name" in form.message
 
 
-async def test_emit_form_sends_and_lists_acks_and_errors() -> None:
+async def test_form_sends_and_lists_acks_and_errors() -> None:
     client = FakeClient()
     client.set_state("connected", namespaces=("/", "/chat"))
     form = EmitForm(client)
+    form.show()
     assert list(form.namespace.options) == ["/", "/chat"]
     client.ack = ("ok", {"n": 1})
     form.event.value = "echo"
@@ -146,20 +184,28 @@ async def test_emit_form_sends_and_lists_acks_and_errors() -> None:
     assert client.sent == [("echo", {"text": "<b>hi</b>"}, "/chat")]
     (entry,) = form.sends
     assert entry["state"] == "ack" and entry["rtt"] >= 0 and entry["value"] == ("ok", {"n": 1})
-    assert "ack in" in form.results.value and "<b>hi" not in form.results.value
+    results = form.results.last_pushed["text/html"]
+    assert "ack in" in results and "<b>hi" not in results
+    assert latency.round_trips(client)[-1].event == "echo"
     # no ack wanted
     form.ack.value = False
     form.payload.value = ""
     await form.send()
     assert client.sent[-1] == ("echo", None, "/chat")
     assert form.sends[0]["state"] == "sent"
+    # buffered by the client: queued, not sent
+    client.buffering = True
+    await form.send()
+    assert form.sends[0]["state"] == "queued" and form.sends[0]["text"] == "queued (1 waiting)"
+    client.buffering = False
     # timeout
     form.ack.value = True
     form.timeout.value = 0.05
     client.ack_delay = 1
     await form.send()
     assert form.sends[0]["state"] == "error" and form.sends[0]["text"] == "no ack within 0.05 s"
-    assert [e["n"] for e in form.sends] == [3, 2, 1]  # newest first
+    assert [e["n"] for e in form.sends] == [4, 3, 2, 1]  # newest first
+    assert "text/html" in form._repr_mimebundle_()  # a fallback beside the widget view
     form.close()
 
 
@@ -167,20 +213,34 @@ async def test_pending_call_is_awaitable_and_shows_the_ack() -> None:
     client = FakeClient()
     client.ack = 42
     p = Pending(client, "call", "echo", {"x": 1}, timeout=1)
-    assert "\u23f3" in p.widget.value
+    p.show()
+    assert "\u23f3" in p.last_pushed["text/html"] and "waiting for the ack" in p.last_pushed["text/plain"]
     assert await p == 42
     assert p.done() and p.result() == 42 and p.rtt is not None
-    assert "ack in" in p.widget.value and "42" in p.widget.value
+    assert "ack in" in p.last_pushed["text/html"] and "42" in p.last_pushed["text/plain"]
+    assert latency.round_trips(client)[-1].seconds == p.rtt
 
 
-async def test_pending_call_timeout_and_emit() -> None:
+async def test_pending_call_timeout_and_emit_sent_or_queued() -> None:
     client = FakeClient()
     client.ack_delay = 1
     p = Pending(client, "call", "slow", timeout=0.05)
+    p.show()
     with pytest.raises(TimeoutError):
         await p
-    assert "no ack within 0.05 s" in p.widget.value
+    assert "no ack within 0.05 s" in p.last_pushed["text/plain"]
     e = Pending(client, "emit", "chat", ("a", "b"), namespace="/c")
+    e.show()
     assert await e is None
     assert client.sent[-1] == ("chat", ("a", "b"), "/c")
-    assert "sent" in e.widget.value
+    assert e.state == "sent" and e.last_pushed["text/plain"].endswith(": sent")
+    client.buffering = True
+    client.set_state("reconnecting")
+    q = Pending(client, "emit", "chat", "later")
+    q.show()
+    await q
+    assert q.state == "queued" and "queued (1 waiting)" in q.last_pushed["text/plain"]
+    client.bump(queued=0)
+    client.set_state("connected")
+    await asyncio.sleep(0.01)
+    assert q.state == "sent" and "sent (was queued)" in q.last_pushed["text/plain"]

@@ -1,0 +1,266 @@
+"""The emit form: event, namespace, payload, wait for ack; results listed below.
+
+The inputs are ipywidgets (they need a kernel); the results are a plain HTML output
+updated in place (see :mod:`.live`), so a saved notebook still shows every send and its
+ack. The payload is read like the magics' (:mod:`.payload`): JSON first, then a Python
+expression in the notebook's namespace.
+
+A form made by ``%sio form`` follows its connection's *name*: after ``%sio connect``
+runs again it sends on the new client; if the connection was closed, it says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import Any
+
+import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
+
+from . import latency
+from .capture import record_ack
+from .connections import get_connection, started
+from .controls import widget_bundle
+from .live import LiveOutput, describe
+from .payload import PayloadError, parse_payload
+from .pending import send_state
+from .render import STYLE, escape, payload_text, values_text
+
+__all__ = ["EmitForm"]
+
+
+class _Results(LiveOutput):
+    """The form's result area: a validation message, then each send, newest first."""
+
+    def __init__(self, form: EmitForm) -> None:
+        super().__init__()
+        self.form = form
+
+    def html(self) -> str:
+        form = self.form
+        items = []
+        for e in form._sends:
+            head = (
+                f"#{e['n']} <b>{escape(e['event'])}</b> on <code>{escape(e['namespace'])}</code> "
+                f"<code>{escape(payload_text(e['args'], 80))}</code>"
+            )
+            state = e["state"]
+            if state == "pending":
+                tail = '<span class="sio-muted">\u23f3 waiting for the ack\u2026</span>' if e["ack"] else "\u2026"
+            elif state == "ack":
+                tail = (
+                    f'<span class="sio-ok">\u2713 ack in {e["rtt"] * 1000:.1f} ms:</span> '
+                    f'<code class="sio-ack">{escape(e["text"])}</code>'
+                )
+            elif state == "sent":
+                tail = '<span class="sio-ok">\u2713 sent</span>'
+            elif state == "queued":
+                tail = f'<span class="sio-warn">\u23f8 {escape(e["text"])}</span>'
+            else:
+                tail = f'<span class="sio-err">\u2717 {escape(e["text"])}</span>'
+            items.append(f'<li class="sio-send sio-send-{state}">{head} \u2192 {tail}</li>')
+        message = f'<div class="sio-err sio-message">{escape(form.message)}</div>' if form.message else ""
+        target = f'<span class="sio-muted">emit form on {escape(form.target())}</span>'
+        if not items and not message:
+            items.append('<li class="sio-muted">nothing sent yet</li>')
+        results = f'<ul class="sio-results">{"".join(items)}</ul>'
+        return f'{STYLE}<div class="sio-view sio-form-results">{target}{message}{results}</div>'
+
+    def text(self) -> str:
+        form = self.form
+        lines = [f"emit form on {form.target()}: {len(form._sends)} sends"]
+        for e in list(form._sends)[:5]:
+            lines.append(f"  #{e['n']} {e['event']} -> {e['state']} {e['text']}".rstrip())
+        return "\n".join(lines)
+
+
+class EmitForm:
+    """A form to emit events: name, namespace, payload, optional ack with timeout.
+
+    Args:
+        client: an ``AsyncClient``.
+        connection: a connection name to follow instead of a fixed client (``%sio form``).
+        event, namespace, payload: initial field values.
+        ack: initial state of "wait for ack".
+        timeout: initial ack timeout in seconds.
+        history: how many sends the result area keeps.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        connection: str | None = None,
+        event: str = "",
+        namespace: str = "/",
+        payload: str = "",
+        ack: bool = True,
+        timeout: float = 5.0,
+        history: int = 20,
+    ) -> None:
+        self.client = client
+        self.connection = connection
+        self.history = history
+        self.message = ""
+        self.event = W.Text(value=event, description="event", placeholder="event name")
+        self.namespace = W.Combobox(
+            description="namespace", options=[namespace], value=namespace, ensure_option=False
+        )
+        self.payload = W.Textarea(
+            value=payload,
+            description="payload",
+            placeholder='JSON or Python, e.g. {"text": "hello"} (empty: no argument)',
+            layout=W.Layout(width="60%", height="6em"),
+        )
+        self.ack = W.Checkbox(value=ack, description="wait for ack", indent=False, layout=W.Layout(width="auto"))
+        self.timeout = W.BoundedFloatText(
+            value=timeout, min=0.01, max=86400.0, description="timeout (s)", layout=W.Layout(width="14em")
+        )
+        self.send_button = W.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.send_button.on_click(lambda _: self.send())
+        row = W.HBox([self.ack, self.timeout, self.send_button], layout=W.Layout(align_items="center", gap="12px"))
+        self.widget = W.VBox([W.HBox([self.event, self.namespace]), self.payload, row])
+        self.widget.add_class("sio-emit-form")
+        self.results = _Results(self)
+        self._sends: deque[dict[str, Any]] = deque(maxlen=history)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seq = 0
+        self._shown_in: int | None = None
+        self.refresh_namespaces()
+        client.add_status_listener(self.refresh_namespaces)
+
+    def __repr__(self) -> str:
+        return f"<EmitForm on {self.target()}: {len(self._sends)} sends>"
+
+    def target(self) -> str:
+        """What the form sends on, for people."""
+        if self.connection is None:
+            return str(self.client.status().url or "its client")
+        return f"{self.connection!r}" + ("" if self.current_client() is not None else " (connection closed)")
+
+    def current_client(self) -> Any:
+        """The client a send goes to now (``None`` if the followed connection is gone)."""
+        if self.connection is None:
+            return self.client
+        try:
+            return get_connection(self.connection).client
+        except KeyError:
+            return None
+
+    def attach(self, client: Any) -> None:
+        """Follow ``client`` (a replaced connection of the same name)."""
+        self.client.remove_status_listener(self.refresh_namespaces)
+        self.client = client
+        client.add_status_listener(self.refresh_namespaces)
+        self.refresh_namespaces()
+        self.results.changed()
+
+    def refresh_namespaces(self) -> None:
+        """Offer the client's connected namespaces (plus ``/`` and the current choice)."""
+        current = self.namespace.value
+        options = sorted({"/", current, *getattr(self.client, "namespaces", {})} - {""})
+        if list(self.namespace.options) != options:
+            self.namespace.options = options
+
+    def send(self) -> asyncio.Task[Any] | None:
+        """Validate the fields and send; returns the send task (``None`` if invalid)."""
+        event = self.event.value.strip()
+        client = self.current_client()
+        if client is None:
+            return self._refuse(f"connection {self.connection!r} is closed: run %sio connect again")
+        if not event:
+            return self._refuse("Enter an event name.")
+        try:
+            data = parse_payload(self.payload.value)
+        except PayloadError as exc:
+            return self._refuse(f"{exc} Nothing was sent.")
+        namespace = self.namespace.value.strip() or "/"
+        self.message = ""
+        self._seq += 1
+        entry: dict[str, Any] = {
+            "n": self._seq,
+            "event": event,
+            "namespace": namespace,
+            "args": () if data is None else data if isinstance(data, tuple) else (data,),
+            "ack": self.ack.value,
+            "timeout": float(self.timeout.value),
+            "state": "pending",
+            "text": "",
+        }
+        self._sends.appendleft(entry)
+        self.results.push()
+        task = asyncio.get_running_loop().create_task(self._send(client, entry, data))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def sends(self) -> list[dict[str, Any]]:
+        """The sends shown in the result area, newest first (copies)."""
+        return [dict(e) for e in self._sends]
+
+    def close(self) -> None:
+        self.client.remove_status_listener(self.refresh_namespaces)
+        self.widget.close()
+
+    # Display: the inputs, then the results
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        what = f"emit form on {self.target()} (needs a running kernel)"
+        fallback = f'{STYLE}<div class="sio-view"><span class="sio-muted">{escape(what)}</span></div>'
+        return widget_bundle(self.widget, fallback, what)
+
+    def show(self) -> None:
+        """Display the form and its results now, and not again at the end of this cell."""
+        from .live import execution_count
+
+        self._display()
+        self._shown_in = execution_count()
+
+    def _ipython_display_(self) -> None:
+        from .live import execution_count
+
+        if self._shown_in is not None and self._shown_in == execution_count():
+            return
+        self._display()
+
+    def _display(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+        self.results._ipython_display_()
+
+    # Private
+
+    def _refuse(self, message: str) -> None:
+        self.message = message
+        self.results.push()
+        return None
+
+    async def _send(self, client: Any, entry: dict[str, Any], data: Any) -> Any:
+        await started(client)
+        t0 = time.perf_counter()
+        try:
+            if entry["ack"]:
+                value = await client.call(entry["event"], data, namespace=entry["namespace"], timeout=entry["timeout"])
+                entry["rtt"] = rtt = time.perf_counter() - t0
+                latency.record_rtt(client, entry["event"], rtt, entry["namespace"])
+                record_ack(client, entry["namespace"], entry["event"], value, rtt)
+                entry["value"] = value
+                entry["state"] = "ack"
+                entry["text"] = values_text(value)
+            else:
+                before = client.status().events_out
+                await client.emit(entry["event"], data, namespace=entry["namespace"])
+                state, waiting = send_state(client, before)
+                entry["state"] = state
+                entry["text"] = f"queued ({waiting} waiting)" if state == "queued" else ""
+                value = None
+            return value
+        except Exception as exc:  # noqa: BLE001 - shown in the result area
+            entry["state"] = "error"
+            entry["text"] = f"no ack within {entry['timeout']:g} s" if isinstance(exc, TimeoutError) else describe(exc)
+            return None
+        finally:
+            self.results.push()

@@ -1,0 +1,225 @@
+"""Views as plain display outputs updated in place: what survives saving.
+
+A :class:`LiveOutput` shows as a ``display_data`` output with a ``display_id``
+(``text/html`` plus a ``text/plain`` line) and later sends ``update_display_data`` with
+the same id. A notebook stores the *last* update, and plain HTML renders everywhere:
+JupyterLab and Notebook 7 with or without a kernel, ``nbconvert --to html`` offline,
+Voilà. (An ipywidgets output shows "Error displaying widget: model not found" once its
+kernel is gone; see the README's notebook section.)
+
+Updates are coalesced: at most ``max_fps`` per view per second (jupyter_server drops
+IOPub messages above 1000/s, and a dropped update leaves a view stale), and only when
+the bundle changed.
+
+Headless execution (nbclient, papermill, ``nbconvert --execute``) keeps only messages
+whose parent is the cell being executed; updates sent by background tasks between
+cells are lost. So a ``post_execute`` hook (:func:`install_hook`) pushes every shown
+view's current state synchronously at the end of every cell, and nbclient applies those
+updates to the earlier cells' outputs: an executed notebook shows final states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import math
+import time
+import uuid
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["LiveOutput", "Throttle", "describe", "install_hook", "push_all"]
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def describe(exc: BaseException) -> str:
+    """``"Name: message"`` of an exception, for people (aiohttp's nested names shortened)."""
+    text = str(exc)
+    name = type(exc).__name__
+    while text.split(": ", 1)[0].endswith(("Error", "Exception")) and ": " in text:
+        text = text.split(": ", 1)[1]  # "ClientConnectionError: ClientConnectorError: ..."
+    text = text.replace(" ssl:default", "")
+    return f"{name}: {text}" if text else name
+
+
+def execution_count() -> int | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return None
+    shell = get_ipython()
+    return None if shell is None else int(shell.execution_count)
+
+
+class Throttle:
+    """Run ``callback`` on the loop at most once per ``interval`` seconds.
+
+    ``poke()`` asks for a run as soon as the rate allows; pokes that arrive while a run
+    is scheduled are merged into it. Without a running loop the callback runs at once.
+    Errors go to ``on_error`` instead of the loop's exception handler (whose output would
+    land in the kernel's log, not in the notebook).
+    """
+
+    def __init__(
+        self,
+        callback: Callable[[], None],
+        interval: float,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._callback = callback
+        self.interval = interval
+        self._on_error = on_error
+        self._handle: asyncio.TimerHandle | None = None
+        self._when = math.inf
+        self._last = -math.inf
+
+    def poke(self, delay: float = 0.0) -> None:
+        loop = running_loop()
+        if loop is None:
+            self._run()
+            return
+        now = time.monotonic()
+        when = max(now + delay, self._last + self.interval)
+        if self._handle is not None:
+            if when >= self._when:
+                return
+            self._handle.cancel()
+        self._when = when
+        self._handle = loop.call_later(max(when - now, 0.0), self._run)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._when = math.inf
+
+    def _run(self) -> None:
+        self._handle = None
+        self._when = math.inf
+        self._last = time.monotonic()
+        try:
+            self._callback()
+        except Exception as exc:  # noqa: BLE001 - shown in the view
+            if self._on_error is None:
+                raise
+            self._on_error(exc)
+
+
+_shown: weakref.WeakSet[LiveOutput] = weakref.WeakSet()
+_hooked: set[int] = set()
+
+
+def push_all(*_: Any) -> None:
+    """Send every shown view's current state now (the ``post_execute`` hook)."""
+    for view in list(_shown):
+        with contextlib.suppress(Exception):  # a broken view must not break the cell
+            view.push()
+
+
+def install_hook(shell: Any = None) -> None:
+    """Register :func:`push_all` as ``post_execute`` hook of the IPython shell (once)."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return
+        shell = get_ipython()
+    if shell is None or id(shell) in _hooked:
+        return
+    shell.events.register("post_execute", push_all)
+    _hooked.add(id(shell))
+
+
+def uninstall_hook(shell: Any) -> None:
+    if id(shell) in _hooked:
+        shell.events.unregister("post_execute", push_all)
+        _hooked.discard(id(shell))
+
+
+class LiveOutput:
+    """Base of the plain views: subclasses give :meth:`html` and :meth:`text`, and call
+    :meth:`changed` when their state moved (coalesced to ``max_fps`` pushes a second)."""
+
+    max_fps: float = 4.0
+
+    def __init__(self) -> None:
+        self.display_id = f"sio-{uuid.uuid4().hex}"
+        self.pushes = 0
+        """Updates sent so far (for tests and curiosity)."""
+        self._last: dict[str, str] | None = None
+        self._shown_in: int | None = None
+        self._displayed = False
+        self._throttle = Throttle(self.push, 1.0 / self.max_fps, on_error=self._render_error)
+
+    def html(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def text(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def bundle(self) -> dict[str, str]:
+        """The current ``{"text/html", "text/plain"}`` of the view."""
+        return {"text/html": self.html(), "text/plain": self.text()}
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        return self.bundle()
+
+    @property
+    def last_pushed(self) -> dict[str, str] | None:
+        """The bundle last sent to the front end (``None`` before the first display)."""
+        return self._last
+
+    def changed(self, delay: float = 0.0) -> None:
+        """Ask for a push (merged with others; at most ``max_fps`` a second)."""
+        if self._displayed:
+            self._throttle.poke(delay)
+
+    def push(self) -> None:
+        """Send the current state to every output of this view, if it changed."""
+        if not self._displayed:
+            return
+        bundle = self.bundle()
+        if bundle == self._last:
+            return
+        from IPython.display import update_display
+
+        update_display(bundle, raw=True, display_id=self.display_id)
+        self._last = bundle
+        self.pushes += 1
+
+    def show(self) -> None:
+        """Display the view now, and not again at the end of this cell."""
+        self._display()
+        self._shown_in = execution_count()
+
+    def _ipython_display_(self) -> None:
+        # A magic that already displayed this object in the running cell also returns
+        # it (so that ``x = %sio ...`` binds it); IPython's displayhook must not show it
+        # twice. Displayed again from any later cell (both outputs then update).
+        if self._shown_in is not None and self._shown_in == execution_count():
+            return
+        self._display()
+
+    def _display(self) -> None:
+        from IPython.display import display
+
+        bundle = self.bundle()
+        display(bundle, raw=True, display_id=self.display_id)
+        self._last = bundle
+        self._displayed = True
+        _shown.add(self)
+        install_hook()
+
+    def _render_error(self, exc: BaseException) -> None:
+        from IPython.display import update_display
+
+        text = f"view error: {describe(exc)}"
+        update_display({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True, display_id=self.display_id)
