@@ -55,7 +55,7 @@ class Connection:
         from .status import StatusWidget
 
         if self.status_widget is None:
-            self.status_widget = StatusWidget(self.client)
+            self.status_widget = StatusWidget(self.client, url=self.url)
             if self.error is not None:
                 self.status_widget.report_error(self.error)
         return self.status_widget
@@ -68,6 +68,7 @@ class Connection:
         for cap in self.captures:
             cap.attach(self.client)
         if self.status_widget is not None:
+            self.status_widget.url = self.url
             self.status_widget.attach(self.client)
         for view in self.views:
             view.attach(self.client)

@@ -118,10 +118,13 @@ _hooked: set[int] = set()
 
 
 def push_all(*_: Any) -> None:
-    """Send every shown view's current state now (the ``post_execute`` hook)."""
+    """Send every shown view's current state now (the ``post_execute`` hook), parented to
+    the cell that just ran, if it changed since the hook last sent it (a background push
+    in between went to an earlier cell, which headless runners no longer listen to)."""
     for view in list(_shown):
         with contextlib.suppress(Exception):  # a broken view must not break the cell
-            view.push()
+            view.push(force=view._last_hooked != view.bundle())
+            view._last_hooked = view._last
 
 
 def install_hook(shell: Any = None) -> None:
@@ -155,6 +158,7 @@ class LiveOutput:
         self.pushes = 0
         """Updates sent so far (for tests and curiosity)."""
         self._last: dict[str, str] | None = None
+        self._last_hooked: dict[str, str] | None = None
         self._shown_in: int | None = None
         self._displayed = False
         self._throttle = Throttle(self.push, 1.0 / self.max_fps, on_error=self._render_error)
@@ -182,12 +186,12 @@ class LiveOutput:
         if self._displayed:
             self._throttle.poke(delay)
 
-    def push(self) -> None:
-        """Send the current state to every output of this view, if it changed."""
+    def push(self, force: bool = False) -> None:
+        """Send the current state to every output of this view, if it changed (or ``force``)."""
         if not self._displayed:
             return
         bundle = self.bundle()
-        if bundle == self._last:
+        if bundle == self._last and not force:
             return
         from IPython.display import update_display
 
@@ -213,7 +217,7 @@ class LiveOutput:
 
         bundle = self.bundle()
         display(bundle, raw=True, display_id=self.display_id)
-        self._last = bundle
+        self._last = self._last_hooked = bundle
         self._displayed = True
         _shown.add(self)
         install_hook()

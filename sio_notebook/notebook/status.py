@@ -9,6 +9,7 @@ sent when nothing a person would see changed).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Any
 
@@ -33,9 +34,11 @@ class StatusWidget(LiveOutput):
             at once).
     """
 
-    def __init__(self, client: Any, *, interval: float = 1.0) -> None:
+    def __init__(self, client: Any, *, interval: float = 1.0, url: str | None = None) -> None:
         super().__init__()
         self.client = client
+        self.url = url
+        """The URL shown until the client reports its own (it does once it connects)."""
         self.interval = interval
         self.rates = EventRates()
         self.note: str | None = None
@@ -86,8 +89,14 @@ class StatusWidget(LiveOutput):
         self._error = None if exc is None else exc if isinstance(exc, str) else describe(exc)
         self.refresh()
 
-    def html(self) -> str:
+    def _status(self) -> Any:
         status = self.client.status()
+        if status.url is None and self.url and dataclasses.is_dataclass(status):
+            status = dataclasses.replace(status, url=self.url)
+        return status
+
+    def html(self) -> str:
+        status = self._status()
         error = status.last_error or self._error
         if error != self._error_key:
             self._error_key = error
@@ -103,7 +112,7 @@ class StatusWidget(LiveOutput):
         )
 
     def text(self) -> str:
-        text = status_text(self.client.status(), self._error)
+        text = status_text(self._status(), self._error)
         return f"{text} ({self.note})" if self.note else text
 
     def refresh(self) -> None:

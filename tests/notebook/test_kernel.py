@@ -27,15 +27,19 @@ def _models(reply_or_msgs: Any) -> list[str]:
 
 
 def _wait_for_update(kernel: Kernel, since: float, pattern: str, timeout: float = 15.0) -> str:
-    """The first widget ``value`` update after ``since`` matching ``pattern``."""
+    """The first view update (``update_display_data`` text/html) after ``since`` matching ``pattern``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for _, m in kernel.messages(since, ("comm_msg",)):
-            value = m["content"]["data"].get("state", {}).get("value")
-            if isinstance(value, str) and re.search(pattern, value):
+        for _, m in kernel.messages(since, ("update_display_data",)):
+            value = m["content"]["data"].get("text/html", "")
+            if re.search(pattern, value):
                 return value
         time.sleep(0.05)
-    raise AssertionError(f"no widget update matching {pattern!r}")
+    raise AssertionError(f"no view update matching {pattern!r}")
+
+
+def _displays(reply: Any) -> list[dict[str, Any]]:
+    return [m["content"] for m in reply.of_type("display_data")]
 
 
 def _connect(kernel: Kernel, url: str, name: str) -> Any:
@@ -48,13 +52,13 @@ def test_connect_shows_a_live_status_widget(kernel: Kernel, node_server: Any) ->
     since = time.monotonic()
     reply = kernel.ok(f"%sio connect {node_server.url} --name st")
     assert reply.elapsed < 2.0  # scheduled, not awaited
-    models = _models(reply)
-    assert models.count("HTMLModel") == 2 and "VBoxModel" in models
-    (display,) = reply.of_type("display_data")
-    assert "application/vnd.jupyter.widget-view+json" in display["content"]["data"]
-    assert display["content"]["data"]["text/plain"].startswith("<StatusWidget")
-    # the widget turns "connected" after the cell finished, pushed by the kernel on its own
-    _wait_for_update(kernel, since, r"class=\"sio-state sio-state-connected\"")
+    assert _models(reply) == []  # a plain output, no widget: it survives saving
+    (display,) = _displays(reply)
+    assert display["transient"]["display_id"].startswith("sio-")
+    assert "sio-status" in display["data"]["text/html"]
+    assert display["data"]["text/plain"].startswith("connecting http://")
+    # the view turns "connected" after the cell finished, pushed by the kernel on its own
+    _wait_for_update(kernel, since, r"class=\"sio-badge sio-state-connected\"")
     assert kernel.ok("st.connected").result() == "True"
     status = kernel.ok("%sio")
     assert "st  connected" in status.of_type("display_data")[0]["content"]["data"]["text/plain"]
@@ -65,9 +69,12 @@ def test_flood_of_10000_events_is_captured_while_the_kernel_stays_responsive(
 ) -> None:
     _connect(kernel, node_server.url, "fl")
     reply = kernel.ok("cap = %sio capture tick --name fl --max-rows 20000")
-    models = Counter(_models(reply))  # the live table: header, pause, clear, rows
-    assert models["VBoxModel"] == 1 and models["HBoxModel"] == 1
-    assert models["HTMLModel"] == 2 and models["ButtonModel"] == 2
+    models = Counter(_models(reply))  # the log's control bar: filter, pause view, clear view
+    assert models["HBoxModel"] == 1 and models["TextModel"] == 1
+    assert models["ToggleButtonModel"] == 1 and models["ButtonModel"] == 1
+    bar, log = _displays(reply)
+    assert "text/html" in bar["data"] and "application/vnd.jupyter.widget-view+json" in bar["data"]
+    assert "sio-log" in log["data"]["text/html"] and "display_id" in log["transient"]
 
     since = time.monotonic()
     kernel.ok('%sio emit flood {"count": 10000} --name fl')
@@ -100,9 +107,9 @@ def test_flood_of_10000_events_is_captured_while_the_kernel_stays_responsive(
         "assert df['time'].is_monotonic_increasing"
     )
 
-    # widget updates: live, but coalesced far below jupyter_server's 1000 msg/s limit
+    # view updates: live, but coalesced far below jupyter_server's 1000 msg/s limit
     window = [(t, m) for t, m in kernel.messages(since) if t <= flood_end + 1.5]
-    comm_msgs = [t for t, m in window if m["msg_type"] == "comm_msg"]
+    comm_msgs = [t for t, m in window if m["msg_type"] in ("comm_msg", "update_display_data")]
     counted = [t for t, m in window if m["msg_type"] not in ("status", "comm_open", "execute_input")]
     per_second = Counter(int(t - since) for t in comm_msgs)
     worst = max(sum(1 for t in counted if s <= t < s + 1.0) for s in counted) if counted else 0
@@ -110,7 +117,7 @@ def test_flood_of_10000_events_is_captured_while_the_kernel_stays_responsive(
     assert len(comm_msgs) >= 3  # the table and the status moved during the flood
     assert max(per_second.values()) < 100
     assert worst < 100
-    header = _wait_for_update(kernel, since, r"10000</span> events")
+    header = _wait_for_update(kernel, since, r"10,000 events</span> captured")
     assert "0</span> dropped" in header
 
 
@@ -118,9 +125,9 @@ def test_call_shows_the_ack_and_round_trip_time(kernel: Kernel, node_server: Any
     _connect(kernel, node_server.url, "ca")
     since = time.monotonic()
     reply = kernel.ok('r = %sio call echo {"a": [1, "<b>"]} --name ca')
-    assert _models(reply).count("HTMLModel") == 1
+    assert _models(reply) == []
     value = _wait_for_update(kernel, since, r"ack in")
-    assert re.search(r"ack in <span class=\"sio-rtt\">[\d.]+ ms</span>", value)
+    assert re.search(r"ack in [\d.]+ ms</span>", value)
     assert "&lt;b&gt;" in value and "<b>\"" not in value
     assert ast.literal_eval(kernel.ok("await r").result()) == {"a": [1, "<b>"]}
     # timeouts are reported in the widget, and raised on await
@@ -138,9 +145,10 @@ def test_call_shows_the_ack_and_round_trip_time(kernel: Kernel, node_server: Any
     [
         ("%sio bogus", "argument action: invalid choice: 'bogus'"),
         ("%sio emit", "emit needs an EVENT"),
-        ("%sio connect notaurl", "URL could not be evaluated"),
+        ("%sio connect notaurl", "URL 'notaurl' is not JSON (Expecting value"),
         ("%sio connect ftp://x", "not an http(s):// or ws(s):// URL"),
-        ("%sio call echo {oops --name ca", "PAYLOAD is neither JSON nor a Python expression"),
+        ("%sio call --name ca echo {oops", "PAYLOAD '{oops' is not JSON (Expecting property name"),
+        ("%sio call --name ca echo hello", "nor Python (NameError: name 'hello' is not defined)"),
         ("%sio status --name nobody", "no connection named 'nobody'"),
         ("%sio capture --name ca", "capture needs at least one EVENT"),
         ("%sio call echo 1 --timeout soon", "argument -t/--timeout: invalid float value: 'soon'"),
@@ -163,7 +171,8 @@ def test_help_comes_from_magic_arguments(kernel: Kernel) -> None:
     (page,) = reply.content["payload"]
     help_text = page["data"]["text/plain"]
     assert "-n NS, --namespace NS" in help_text and "--max-rows N" in help_text
-    assert "%sio emit EVENT [PAYLOAD]" in help_text
+    assert "%sio emit EVENT [PAYLOAD]" in help_text and "--rows N" in help_text and "--retry" in help_text
+    assert not help_text.lstrip().startswith("::")
 
 
 def test_connect_options_auth_headers_namespaces(kernel: Kernel, node_server: Any) -> None:
@@ -187,7 +196,7 @@ def test_connect_never_blocks_and_reports_failure_in_the_widget(kernel: Kernel) 
     since = time.monotonic()
     reply = kernel.ok("%sio connect http://127.0.0.1:9 --name dead")
     assert reply.elapsed < 2.0
-    _wait_for_update(kernel, since, r"last error")
+    _wait_for_update(kernel, since, r"last error.*Connect call failed")
     r = kernel.run("await nb.wait_connected(dead, timeout=10)")
     assert r.content["status"] == "error" and r.content["ename"] == "ConnectionError"
 
@@ -198,7 +207,7 @@ def test_reconnect_replaces_the_old_connection(kernel: Kernel, node_server: Any)
     kernel.ok("await first_cap.wait_for(5, timeout=10)")
     since = time.monotonic()
     reply = kernel.ok(f"%sio connect {node_server.url} --name re")
-    assert "VBoxModel" in _models(reply)  # a new status widget
+    assert len(_displays(reply)) == 1  # the status view, shown again
     kernel.ok(
         "await nb.wait_connected(re, timeout=30)\n"
         "import asyncio\n"
@@ -208,12 +217,12 @@ def test_reconnect_replaces_the_old_connection(kernel: Kernel, node_server: Any)
         "assert re is not first and re.connected\n"
         "assert first.status().state == 'disconnected'\n"
         "assert first.status().disconnect_reason == 'client disconnect'\n"
-        "assert not first_cap.active and len(first_cap) == 5\n"
+        "assert first_cap.active and first_cap.client is re and len(first_cap) == 5  # follows the name\n"
         "assert nb.get_connection('re').client is re\n"
         "assert [n for n in nb.list_connections() if n == 're'] == ['re']"
     )
-    # the old status widget shows the end of the old connection, then stops following it
-    _wait_for_update(kernel, since, r"class=\"sio-state sio-state-disconnected\".*client disconnect")
+    # the capture keeps counting on the new client
+    kernel.ok("await re.emit('flood', {'count': 3})\nawait first_cap.wait_for(8, timeout=10)")
     # the new client works: emits right after connect are buffered, not lost
     kernel.ok("%sio connect " + node_server.url + " --name re\nx = %sio call echo 7 --name re")
     assert kernel.ok("await x").result() == "7"
@@ -230,9 +239,9 @@ def test_status_widget_follows_a_reconnection(kernel: Kernel, node_server: Any) 
     _connect(kernel, node_server.url, "rc")
     since = time.monotonic()
     kernel.ok("rc_cap = %sio capture tick --name rc\nawait rc.emit('kill-transport')")
-    _wait_for_update(kernel, since, r"class=\"sio-state sio-state-reconnecting\".*transport")
+    _wait_for_update(kernel, since, r"class=\"sio-badge sio-state-reconnecting\".*transport")
     again = time.monotonic()
-    _wait_for_update(kernel, again, r"class=\"sio-state sio-state-connected\"")
+    _wait_for_update(kernel, again, r"class=\"sio-badge sio-state-connected\"")
     _wait_for_update(kernel, since, r"reconnect attempts</td><td>[1-9]")
     kernel.ok(
         "assert rc.connected and rc.status().reconnect_attempts >= 1\n"
@@ -256,4 +265,62 @@ def test_a_click_on_the_form_sends(kernel: Kernel, node_server: Any) -> None:
         "    if form.sends and form.sends[0]['state'] != 'pending': break\n"
         "    await asyncio.sleep(0.05)\n"
         "assert form.sends[0]['state'] == 'ack' and form.sends[0]['value'] == {'x': 1}"
+    )
+
+
+def test_emit_says_queued_while_the_server_is_down_and_sent_when_written(kernel: Kernel, node_server: Any) -> None:
+    reply = kernel.ok("%sio connect http://127.0.0.1:9 --name down --retry\nq = %sio emit chat 1 --name down\nawait q")
+    texts = [m["content"]["data"]["text/plain"] for m in reply.outputs if m["msg_type"] in ("display_data", "update_display_data")]
+    assert any("emit 'chat' on /: queued (1 waiting)" in t for t in texts), texts
+    assert not any(t.endswith(": sent") for t in texts)
+    assert kernel.ok("down.status().queued").result() == "1"
+    kernel.ok("%sio disconnect --name down")
+    _connect(kernel, node_server.url, "up")
+    reply = kernel.ok("s = %sio emit chat 1 --name up\nawait s\ns.state")
+    assert reply.result() == "'sent'"
+
+
+def test_the_last_state_is_pushed_at_the_end_of_each_cell(kernel: Kernel, node_server: Any) -> None:
+    # nbclient keeps only messages parented to the cell it runs: the post_execute hook
+    # re-sends each view's state inside the cell, so an executed notebook shows it.
+    reply = kernel.ok(f"%sio connect {node_server.url} --name pe")
+    (display,) = _displays(reply)
+    display_id = display["transient"]["display_id"]
+    reply = kernel.ok("await nb.wait_connected(pe, timeout=30)")
+    updates = [m["content"] for m in reply.of_type("update_display_data") if m["content"]["transient"]["display_id"] == display_id]
+    assert updates and "sio-state-connected" in updates[-1]["data"]["text/html"]
+
+
+def test_frames_pause_and_resume_in_the_kernel(kernel: Kernel, node_server: Any) -> None:
+    _connect(kernel, node_server.url, "fr")
+    kernel.ok(
+        "c = %sio capture tick flood-done --name fr\n"
+        "await fr.emit('flood', {'count': 5})\n"
+        "await c.wait_for(6, timeout=10)\n"  # 5 floods and flood-done
+        "frames = c.frames()\n"
+        "assert set(frames) == {'tick', 'flood-done'}, set(frames)\n"
+        "assert list(frames['tick'].columns) == ['time', 'namespace', 'i'] and str(frames['tick']['i'].dtype) == 'int64'\n"
+        "assert list(frames['flood-done'].columns) == ['time', 'namespace', 'count']\n"
+        "c.pause()\n"
+        "await fr.call('flood', {'count': 3}, timeout=10)\n"
+        "await fr.call('echo', 1, timeout=10)  # the flood went by while paused\n"
+        "assert c.count == 6 and c.paused\n"
+        "c.resume()\n"
+        "await fr.emit('flood', {'count': 2})\n"
+        "await c.wait_for(9, timeout=10)\n"
+        "assert c.frames()['tick']['i'].tolist()[-2:] == [0, 1]"
+    )
+
+
+def test_rerun_connect_the_form_acks_on_the_new_client(kernel: Kernel, node_server: Any) -> None:
+    _connect(kernel, node_server.url, "fw")
+    kernel.ok("fw_form = %sio form --name fw\nfw_log = %sio log --name fw\nold = fw")
+    _connect(kernel, node_server.url, "fw")
+    kernel.ok(
+        "assert fw is not old and fw_form.current_client() is fw\n"
+        "fw_form.event.value = 'echo'\nfw_form.payload.value = '[1, 2]'\n"
+        "await fw_form.send()\n"
+        "assert fw_form.sends[0]['state'] == 'ack' and fw_form.sends[0]['value'] == [1, 2], fw_form.sends\n"
+        "kinds = [(r.direction, r.event) for r in fw_log]\n"
+        "assert ('out', 'echo') in kinds and ('ack', 'echo') in kinds and ('life', 'connect') in kinds, kinds"
     )
