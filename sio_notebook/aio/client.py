@@ -92,6 +92,7 @@ class ClientStatus:
     last_ping_age: float | None
     last_error: str | None
     disconnect_reason: str | None
+    ping_interval: float | None = None  # the server's pingInterval in seconds, once open
 
 
 class _Ack:
@@ -313,9 +314,10 @@ class AsyncClient:
 
     def status(self) -> ClientStatus:
         engine = self._engine
-        ping_age = None
+        ping_age = ping_interval = None
         if engine is not None and engine.protocol is not None and not engine.closed:
             ping_age = max(0.0, time.monotonic() - engine.protocol.last_ping)
+            ping_interval = engine.protocol.info.ping_interval
         return ClientStatus(
             state=self._state,
             url=self._url_text,
@@ -329,6 +331,7 @@ class AsyncClient:
             last_ping_age=ping_age,
             last_error=self._last_error,
             disconnect_reason=self._disconnect_reason,
+            ping_interval=ping_interval,
         )
 
     def add_status_listener(self, listener: Callable[[], None]) -> None:
