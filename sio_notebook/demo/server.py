@@ -19,7 +19,8 @@ Events the server sends
 
 Events the server answers (with an acknowledgement, on ``/``)
     ``echo`` (any arguments): acks the same arguments back.
-    ``add`` ``{"a": 1, "b": 2}``: acks ``3``.
+    ``add`` ``{"a": 1, "b": 2}``: acks ``3``; anything else acks
+    ``{"error": "add needs {\"a\": number, \"b\": number}, got ..."}``.
     ``ask-server-time``: acks the server's time as an ISO 8601 string in UTC.
 
 On ``/chat``
@@ -68,8 +69,14 @@ def create_app(tick_interval: float = 0.2, seed: int | None = None) -> web.Appli
         return args  # a tuple is acked as separate arguments
 
     @sio.on("add")
-    async def add(sid, data):
-        return data["a"] + data["b"]
+    async def add(sid, data=None):
+        # Bad input gets an answer too: an error value, at once (not a traceback in the
+        # server log and a client left waiting for its ack timeout).
+        if isinstance(data, dict) and all(
+            isinstance(data.get(k), (int, float)) and not isinstance(data.get(k), bool) for k in ("a", "b")
+        ):
+            return data["a"] + data["b"]
+        return {"error": f'add needs {{"a": number, "b": number}}, got {data!r}'}
 
     @sio.on("ask-server-time")
     async def ask_server_time(sid, *args):
