@@ -51,8 +51,8 @@ PALETTE = (
     "var(--jp-warn-color1, #f57c00)",
     "var(--jp-success-color1, #388e3c)",
     "var(--jp-error-color1, #d32f2f)",
-    "var(--jp-mirror-editor-keyword-color, #7b1fa2)",
-    "var(--jp-mirror-editor-variable-2-color, #0097a7)",
+    "var(--jp-info-color1, #0097a7)",
+    "var(--jp-mirror-editor-operator-color, #7b1fa2)",
     "var(--jp-mirror-editor-string-color, #ba2121)",
     "var(--jp-mirror-editor-number-color, #558b2f)",
 )
