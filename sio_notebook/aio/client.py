@@ -47,7 +47,7 @@ from ..sansio.session import (
     ServerDisconnected,
 )
 from ..sansio.socketio import EVENT, RESERVED_EVENTS, JsonSerializer, Packet, Serializer
-from ..sansio.url import parse_url
+from ..sansio.url import parse_url, redact_url
 from .engine import (
     CLIENT_DISCONNECT,
     PARSE_ERROR,
@@ -56,6 +56,7 @@ from .engine import (
     TRANSPORT_ERROR,
     EngineConnection,
 )
+from .network import DEFAULT_MAX_INBOUND_SIZE, NetworkOptions, ProxyConfig, ssl_option
 
 __all__ = ["AsyncClient", "ClientStatus", "Reason"]
 
@@ -203,8 +204,10 @@ class AsyncClient:
         engineio_logger: bool | logging.Logger = False,
         request_timeout: float = 5,
         connect_timeout: float | None = None,
-        http_session: aiohttp.ClientSession | None = None,
-        ssl_verify: bool = True,
+        http_session: aiohttp.ClientSession | Callable[[], Any] | None = None,
+        ssl_verify: Any = True,
+        proxies: dict[str, str] | None = None,
+        max_inbound_size: int | None = DEFAULT_MAX_INBOUND_SIZE,
         websocket_extra_options: dict[str, Any] | None = None,
         timestamp_requests: bool = True,
         buffer_emits: bool = True,
@@ -227,8 +230,19 @@ class AsyncClient:
         self.request_timeout = request_timeout
         #: Bound on opening an Engine.IO session (JS ``timeout``); default 4 x request_timeout (20 s).
         self.connect_timeout = connect_timeout if connect_timeout is not None else 4 * request_timeout
+        #: An aiohttp.ClientSession (never closed by the client), or a callable (also async)
+        #: returning one, called on the loop when a session is needed (closed by the client).
         self.http_session = http_session
+        #: True, False, a CA bundle path, or an ssl.SSLContext (see network.ssl_option).
         self.ssl_verify = ssl_verify
+        self._ssl = ssl_option(ssl_verify)
+        #: requests-style {"http": url, "https": url, "no_proxy": hosts}; None: the environment.
+        self.proxies = proxies
+        if max_inbound_size is not None and (not isinstance(max_inbound_size, int) or max_inbound_size <= 0):
+            raise ValueError("max_inbound_size must be a positive number of bytes, or None for no bound")
+        #: Bound on one WebSocket message / polling body from the server; past it the
+        #: connection closes with "transport error" and last_error says why.
+        self.max_inbound_size = max_inbound_size
         self.websocket_extra_options = dict(websocket_extra_options or {})
         self.timestamp_requests = timestamp_requests
         self.try_all_transports = try_all_transports
@@ -506,11 +520,11 @@ class AsyncClient:
         if auth is None:
             auth = {}
         eurl = parse_url(url, self.socketio_path)
-        self._url_text = url
-        http = self.http_session or self._own_http
-        if http is None or http.closed:
-            http = self._own_http = aiohttp.ClientSession()
-        ssl = True if self.ssl_verify else False  # aiohttp 3.14 deprecates ssl=None
+        self._url_text = redact_url(url)
+        if eurl.authorization and not any(k.lower() == "authorization" for k in headers):
+            headers["Authorization"] = eurl.authorization  # URL credentials, as requests sends them
+        http, network = await self._http_for_connection()
+        ssl = self._ssl  # True, False or an SSLContext (aiohttp 3.14 deprecates ssl=None)
         transports = list(self.connection_transports)
         last_error: Exception | None = None
         while transports:
@@ -529,6 +543,7 @@ class AsyncClient:
                     connect_timeout=self.connect_timeout,
                     websocket_options=self.websocket_extra_options,
                     upgrade=self.upgrade,
+                    network=network,
                 )
                 break
             except ConnectionError as exc:
@@ -546,6 +561,34 @@ class AsyncClient:
         engine.send(self._session.engine_opened())
         if self._state == "connecting" or self._state == "reconnecting":
             self._notify_status()
+
+    async def _http_for_connection(self) -> tuple[aiohttp.ClientSession, NetworkOptions]:
+        """The aiohttp session for a connection attempt, and the proxy/size options.
+
+        Proxies: the ``proxies`` option, else the environment (as requests does) unless a
+        session of the user's says ``trust_env=False``.
+        """
+        given = self.http_session
+        if isinstance(given, aiohttp.ClientSession) and not given.closed:
+            trust_env = given.trust_env
+            http, owned = given, False
+        else:
+            own = self._own_http
+            if own is None or own.closed:
+                if callable(given):
+                    made = given()
+                    if inspect.isawaitable(made):
+                        made = await made
+                    if not isinstance(made, aiohttp.ClientSession):
+                        raise TypeError(f"http_session() must return an aiohttp.ClientSession, not {type(made).__name__}")
+                    own = made
+                else:
+                    own = aiohttp.ClientSession()
+                self._own_http = own
+            http = own
+            trust_env, owned = (own.trust_env if callable(given) else True), True
+        proxies = ProxyConfig(self.proxies, trust_env=trust_env)
+        return http, NetworkOptions(proxies, self.max_inbound_size, owns_pool=owned)
 
     async def _wait_for_namespaces(self, timeout: float) -> list[str]:
         """Wait until each wanted namespace connected or failed; return the failed ones.

@@ -29,6 +29,7 @@ from ..exceptions import ConnectionError, PayloadTooLargeError, ProtocolError, T
 from ..sansio import engineio
 from ..sansio.engineio import EngineProtocol, Frame
 from ..sansio.url import EngineURL
+from .network import NetworkOptions
 from .transports import PollingTransport, WebSocketTransport
 
 __all__ = ["EngineConnection"]
@@ -39,6 +40,10 @@ TRANSPORT_ERROR = "transport error"
 PING_TIMEOUT = "ping timeout"
 PARSE_ERROR = "parse error"
 CLIENT_DISCONNECT = "client disconnect"
+
+#: A polling body is dispatched this many packets at a time, yielding to the loop in
+#: between: a body of 10^6 packets must not freeze every other task for seconds.
+DISPATCH_SLICE = 256
 
 
 class EngineConnection:
@@ -86,6 +91,7 @@ class EngineConnection:
         websocket_options: dict[str, Any] | None,
         upgrade: bool = True,
         connect_timeout: float | None = None,
+        network: NetworkOptions | None = None,
     ) -> engineio.OpenInfo:
         """Handshake on the first transport; start the tasks; upgrade in the background.
 
@@ -96,9 +102,11 @@ class EngineConnection:
         self._http, self._url, self._headers, self._ssl = http, url, headers, ssl
         self._request_timeout = request_timeout
         self._ws_options = websocket_options
+        self._network = network
         if transports[0] == "websocket":
             transport = await WebSocketTransport.open(
-                http, url.websocket(), headers, ssl=ssl, request_timeout=open_timeout, extra=websocket_options
+                http, url.websocket(), headers, ssl=ssl, request_timeout=open_timeout, extra=websocket_options,
+                network=network,
             )
             try:
                 first = await transport.read_one(open_timeout)
@@ -109,7 +117,9 @@ class EngineConnection:
                     f"{url.ws_base} did not start an Engine.IO session: {exc or type(exc).__name__}"
                 ) from exc
         else:
-            transport = PollingTransport(http, url, headers, ssl=ssl, request_timeout=request_timeout)
+            transport = PollingTransport(
+                http, url, headers, ssl=ssl, request_timeout=request_timeout, network=network
+            )
             try:
                 info = await transport.handshake(open_timeout)
             except ProtocolError as exc:
@@ -206,7 +216,11 @@ class EngineConnection:
                 # whole pingInterval for the ping it carries, and the deadline it re-arms
                 # must count from when the ping came (§1.5).
                 now = time.monotonic()
-                for frame in frames:
+                for index, frame in enumerate(frames):
+                    if index and not index % DISPATCH_SLICE:
+                        await asyncio.sleep(0)  # a huge body: let the other tasks run
+                        if self.closed:
+                            return
                     message = protocol.receive_frame(frame, now)
                     if message is not None:
                         self._on_message(message)
@@ -354,6 +368,7 @@ class EngineConnection:
                 ssl=self._ssl,
                 request_timeout=self._request_timeout,
                 extra=self._ws_options,
+                network=self._network,
             )
             await ws.write([engineio.PROBE])
             answer = await ws.read_one(self._request_timeout)
@@ -369,7 +384,9 @@ class EngineConnection:
                 await ws.close()
                 return
             await ws.write([engineio.UPGRADE])
-            self.transport = ws
+            polling, self.transport = self.transport, ws
+            if isinstance(polling, PollingTransport):
+                polling.release_connections()  # issue 10 §2.4: no idle sockets left behind
             self.log.info("upgraded to websocket")
         except asyncio.CancelledError:
             if ws is not None and self.transport is not ws:

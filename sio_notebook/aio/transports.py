@@ -9,6 +9,7 @@ nowhere else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import socket
@@ -16,10 +17,11 @@ from typing import Any, NoReturn
 
 import aiohttp
 
-from ..exceptions import ConnectionError, PayloadTooLargeError, TransportError
+from ..exceptions import ConnectionError, PayloadTooLargeError, RemoteProtocolError, TransportError
 from ..sansio import engineio
 from ..sansio.engineio import Frame
 from ..sansio.url import EngineURL
+from .network import NetworkOptions, describe_os_error
 
 __all__ = ["PollingTransport", "WebSocketTransport", "describe_http_error", "connect_error"]
 
@@ -123,10 +125,24 @@ def _is_engineio_error(data: Any) -> bool:
     return (isinstance(data, dict) and "message" in data) or isinstance(data, str)
 
 
+def _failure(exc: BaseException) -> str:
+    """An aiohttp/OS error as text; fd exhaustion named as such (issue 10 §2.4)."""
+    return describe_os_error(exc) or f"{type(exc).__name__}: {exc}"
+
+
+def _too_large(what: str, size: int | str, limit: int) -> TransportError:
+    return TransportError(
+        f"the server sent a {what} of {size} bytes, more than max_inbound_size ({limit} bytes)"
+    )
+
+
 def connect_error(url: str, exc: BaseException) -> ConnectionError:
     """Turn a failure to reach ``url`` into a ConnectionError saying why."""
     if isinstance(exc, ConnectionError):
         return exc
+    exhausted = describe_os_error(exc)
+    if exhausted is not None:
+        return ConnectionError(f"cannot connect to {url}: {exhausted}")
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         if exc.status == 404 or 200 <= exc.status < 300:
             # A Socket.IO server upgrades, or refuses with 400/403; a page or a 404 is something else.
@@ -161,6 +177,7 @@ class PollingTransport:
         ssl: Any,
         request_timeout: float,
         timestamp: bool = True,
+        network: NetworkOptions | None = None,
     ) -> None:
         self.http = http
         self.url = url
@@ -171,6 +188,11 @@ class PollingTransport:
         self.sid: str | None = None
         self.max_payload = 1_000_000
         self.read_timeout = 60.0
+        self._early: list[Frame] = []  # packets that came with the open packet
+        network = network or NetworkOptions()
+        self.proxy = network.proxies.for_url(url.http_base)
+        self.max_inbound = network.max_inbound_size
+        self._owns_pool = network.owns_pool
 
     async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo:
         """GET the open packet (§1.4); extra packets in that body are returned by read()."""
@@ -185,7 +207,7 @@ class PollingTransport:
         return info
 
     async def read(self) -> list[Frame]:
-        early = getattr(self, "_early", None)
+        early = self._early
         if early:
             self._early = []
             return early
@@ -203,6 +225,7 @@ class PollingTransport:
                     data=engineio.encode_payload(batch).encode("utf-8"),
                     headers={**self.headers, **_TEXT_PLAIN},
                     ssl=self.ssl,
+                    proxy=self.proxy,
                     timeout=aiohttp.ClientTimeout(total=self.request_timeout),
                 ) as resp:
                     if resp.status != 200:
@@ -211,7 +234,34 @@ class PollingTransport:
                         raise error(f"POST failed: {text}", resp.status)
                     await resp.read()
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                raise TransportError(f"POST failed: {type(exc).__name__}: {exc}") from exc
+                raise TransportError(f"POST failed: {_failure(exc)}") from exc
+
+    def release_connections(self) -> int:
+        """After the upgrade (§1.6): close the idle keep-alive sockets polling used.
+
+        Without this they stay in aiohttp's pool for its keep-alive timeout (15 s): two
+        file descriptors per client that will never be used again, enough to exhaust a
+        1024-descriptor limit with a few hundred clients. Only when the session is the
+        client's own: then every idle connection in its pool was polling's (the
+        WebSocket's is in use, not idle). A shared session keeps its own policy.
+
+        aiohttp has no public "close idle connections"; its pool (``_conns``, stable
+        since 3.0) is read defensively and left alone if it is not what we expect.
+        Returns how many sockets were closed.
+        """
+        if not self._owns_pool:
+            return 0
+        pool = getattr(self.http.connector, "_conns", None)
+        if not isinstance(pool, dict):  # pragma: no cover - another aiohttp layout
+            return 0
+        closed = 0
+        for idle in list(pool.values()):
+            while idle:
+                protocol = idle.pop()[0]
+                protocol.close()
+                closed += 1
+        pool.clear()
+        return closed
 
     async def close(self) -> None:
         """Tell the server we are leaving (§1.8): POST ``1``; best effort.
@@ -237,14 +287,16 @@ class PollingTransport:
     async def _get(self, url: str, timeout: float) -> str:
         try:
             async with self.http.get(
-                url, headers=self.headers, ssl=self.ssl, timeout=aiohttp.ClientTimeout(total=timeout),
-                **_get_options(self.http),
+                url, headers=self.headers, ssl=self.ssl, proxy=self.proxy,
+                timeout=aiohttp.ClientTimeout(total=timeout), **_get_options(self.http),
             ) as resp:
-                body = await resp.text(encoding="utf-8")
+                body = await self._read_body(resp)
                 if resp.status != 200:
                     text, data = describe_http_error(resp.status, body)
                     if self.sid is None:  # handshake: the caller reports it as a refusal
-                        if resp.status < 500 and not _is_engineio_error(data):
+                        if resp.status in (401, 403, 407):  # credentials, not a wrong URL
+                            text = f"{self.url.http_base} refused the request: {text}"
+                        elif resp.status < 500 and not _is_engineio_error(data):
                             # No Engine.IO error body: something else answers at this URL.
                             text = f"{self.url.http_base} is not a Socket.IO server (or socketio_path is wrong): {text}"
                         raise ConnectionError(text, data)
@@ -253,7 +305,35 @@ class PollingTransport:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             if self.sid is None:
                 raise connect_error(self.url.http_base, exc) from exc
-            raise TransportError(f"GET failed: {type(exc).__name__}: {exc}") from exc
+            raise TransportError(f"GET failed: {_failure(exc)}") from exc
+        except TransportError as exc:  # the body was over max_inbound_size
+            if self.sid is None:
+                raise ConnectionError(f"cannot connect to {self.url.http_base}: {exc}") from exc
+            raise
+        except UnicodeDecodeError as exc:  # §1.1: a polling body is UTF-8 text; a parse error
+            raise RemoteProtocolError(
+                f"the polling body is not UTF-8 ({exc.reason} at byte {exc.start}: {exc.object[exc.start:exc.start + 8]!r})"
+            ) from exc
+
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> str:
+        """The response body, refused (TransportError) once it passes max_inbound_size.
+
+        Counted while it streams in, so a hostile body costs at most the limit in memory.
+        """
+        limit = self.max_inbound
+        if limit is None:
+            return await resp.text(encoding="utf-8")
+        length = resp.content_length
+        if length is not None:
+            if length > limit:
+                raise _too_large("polling body", length, limit)
+            return (await resp.read()).decode("utf-8")
+        data = bytearray()
+        async for chunk in resp.content.iter_any():
+            data += chunk
+            if len(data) > limit:
+                raise _too_large("polling body", f"more than {limit}", limit)
+        return data.decode("utf-8")
 
 
 def _batches(frames: list[Frame], max_payload: int) -> list[list[Frame]]:
@@ -287,7 +367,7 @@ class WebSocketTransport:
 
     name = "websocket"
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse[Any]) -> None:
         self.ws = ws
         self._text = aiohttp.WSMsgType.TEXT
         self._binary = aiohttp.WSMsgType.BINARY
@@ -296,6 +376,7 @@ class WebSocketTransport:
         # instead of one per frame, which roughly halves the CPU cost of an emit burst.
         sock = ws.get_extra_info("socket")
         self._cork_socket = sock if _TCP_CORK is not None and sock is not None else None
+        self.max_inbound = 0
 
     @classmethod
     async def open(
@@ -307,15 +388,23 @@ class WebSocketTransport:
         ssl: Any,
         request_timeout: float,
         extra: dict[str, Any] | None = None,
+        network: NetworkOptions | None = None,
     ) -> WebSocketTransport:
-        options: dict[str, Any] = {"autoping": True, "max_msg_size": 0}
+        network = network or NetworkOptions()
+        # max_inbound_size bounds one message (aiohttp closes with 1009 past it; 0 = none).
+        options: dict[str, Any] = {"autoping": True, "max_msg_size": network.max_inbound_size or 0}
+        proxy = network.proxies.for_url(url)
+        if proxy is not None:
+            options["proxy"] = proxy
         options.update(extra or {})
         try:
             async with _timeout(request_timeout):
                 ws = await http.ws_connect(url, headers=headers, ssl=ssl, **options)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise connect_error(url, exc) from exc
-        return cls(ws)
+        transport = cls(ws)
+        transport.max_inbound = options["max_msg_size"]
+        return transport
 
     async def read(self) -> list[Frame]:
         msg = await self.ws.receive()
@@ -327,7 +416,12 @@ class WebSocketTransport:
     def raise_closed(self, msg: aiohttp.WSMessage) -> NoReturn:
         """Turn a non-data message (close, error) into our exception."""
         if msg.type is aiohttp.WSMsgType.ERROR:
-            raise TransportError(f"WebSocket error: {msg.data}")
+            error = msg.data
+            if isinstance(error, aiohttp.WebSocketError) and error.code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG:
+                size = str(error).split("Message size ", 1)[-1].split(" ", 1)[0]
+                shown = size if size.isdigit() else f"more than {self.max_inbound}"
+                raise _too_large("WebSocket message", shown, self.max_inbound)
+            raise TransportError(f"WebSocket error: {_failure(error) if isinstance(error, BaseException) else error}")
         code = self.ws.close_code
         if code == 1009:
             raise PayloadTooLargeError("the server closed the WebSocket: message too big (1009)", 1009)
@@ -346,7 +440,7 @@ class WebSocketTransport:
                 cork.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, 1)
             try:
                 for frame in frames:
-                    if type(frame) is str:
+                    if isinstance(frame, str):
                         await ws.send_str(frame)
                     else:
                         await ws.send_bytes(frame)
@@ -354,10 +448,8 @@ class WebSocketTransport:
                 if cork is not None:
                     cork.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, 0)  # uncorking flushes
         except (aiohttp.ClientError, ConnectionResetError, RuntimeError, OSError) as exc:
-            raise TransportError(f"WebSocket send failed: {type(exc).__name__}: {exc}") from exc
+            raise TransportError(f"WebSocket send failed: {_failure(exc)}") from exc
 
     async def close(self) -> None:
-        try:
+        with contextlib.suppress(asyncio.TimeoutError, aiohttp.ClientError, OSError):
             await asyncio.wait_for(self.ws.close(), 2)
-        except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
-            pass

@@ -10,13 +10,20 @@ emit's frames (binary attachments included) are queued atomically on the loop th
 
 The loop and dispatcher threads are daemons, and an ``atexit`` hook disconnects clients
 that are still connected, so a script that returns from main exits promptly.
+
+After fork() (gunicorn ``--preload``), a Client that was connected in the parent is dead
+in the child: its connection belongs to the parent. Its methods raise DisconnectedError
+at once (they used to block forever on a loop no thread runs) and the exit hook skips
+it. A Client that was not connected may connect in the child (on a new loop thread).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import inspect
 import logging
+import os
 import threading
 import time
 import weakref
@@ -24,14 +31,20 @@ from collections.abc import Callable
 from typing import Any
 
 from ..aio.client import AsyncClient, ClientStatus, Reason
-from ..exceptions import SocketIOError
+from ..exceptions import DisconnectedError, SocketIOError
 from .dispatcher import Dispatcher
+from .http_session import translate_http_session
 from .portal import LoopThread
 
 __all__ = ["Client"]
 
 Handler = Callable[..., Any]
 _live_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+_all_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+_FORKED = (
+    "this Client was connected when the process forked: its connection belongs to the parent "
+    "process. Create and connect a new Client in the child (with gunicorn --preload: in post_fork)"
+)
 
 
 class _LoopSideClient(AsyncClient):
@@ -81,6 +94,7 @@ class Client:
         **kwargs: Any,
     ) -> None:
         self._portal = LoopThread.shared()
+        kwargs.update(translate_http_session(kwargs.pop("http_session", None), self._portal.loop, kwargs))
         self._dispatcher = Dispatcher("sio-notebook-handlers", logging.getLogger("sio_notebook.client"))
         self._async = _LoopSideClient(
             self._portal,
@@ -97,6 +111,8 @@ class Client:
             **kwargs,
         )
         self._async.add_status_listener(self._on_state_change)
+        self._inherited = False  # connected in a parent process: unusable here (see module doc)
+        _all_clients.add(self)
         self._status_listeners: list[Callable[[], None]] = []
         self._any_wrappers: dict[Any, Callable[..., None]] = {}
         self._any_out_wrappers: dict[Any, Callable[..., None]] = {}
@@ -105,7 +121,7 @@ class Client:
 
     @property
     def connected(self) -> bool:
-        return self._async.connected
+        return self._async.connected and not self._inherited
 
     @property
     def sid(self) -> str | None:
@@ -117,7 +133,7 @@ class Client:
 
     @property
     def state(self) -> str:
-        return self._async.state
+        return "disconnected" if self._inherited else self._async.state
 
     @property
     def handlers(self) -> dict[str, dict[Any, Handler]]:
@@ -221,6 +237,8 @@ class Client:
         retry: bool = False,
     ) -> None:
         """Connect (blocking); same arguments and errors as AsyncClient.connect."""
+        if self._inherited:
+            raise DisconnectedError(_FORKED)
         self._dispatcher.start()
         _live_clients.add(self)
         try:
@@ -259,6 +277,8 @@ class Client:
 
         Same options as AsyncClient.emit (error-first callbacks with ``timeout``).
         """
+        if self._inherited:
+            raise DisconnectedError(_FORKED)
         self._portal.call(self._async._emit_public, event, data, namespace or "/", callback, timeout, volatile)
 
     def on_lifecycle(self, name: str, handler: Handler | None = None) -> Any:
@@ -270,10 +290,14 @@ class Client:
 
     def call(self, event: Any, data: Any = None, namespace: str | None = None, timeout: float | None = 60) -> Any:
         """Emit and block until the ack; TimeoutError / DisconnectedError as AsyncClient."""
+        if self._inherited:
+            raise DisconnectedError(_FORKED)
         return self._portal.run(self._async.call(event, data=data, namespace=namespace, timeout=timeout))
 
     def disconnect(self) -> None:
         """Disconnect; works from handlers, background tasks and other threads."""
+        if self._inherited:
+            return  # nothing of that connection is this process's to close
         self._portal.run(self._async.disconnect())
         if not self._dispatcher.in_dispatcher():
             self._dispatcher.join(5)
@@ -283,6 +307,8 @@ class Client:
 
     def wait(self) -> None:
         """Block until disconnected for good. Ctrl-C disconnects cleanly and re-raises."""
+        if self._inherited:
+            return
         try:
             self._portal.run(self._async.wait())
         except KeyboardInterrupt:
@@ -315,7 +341,19 @@ def _disconnect_at_exit() -> None:
     """Leave cleanly at interpreter exit (bounded: a dead server cannot hold us)."""
     for client in list(_live_clients):
         if client.state != "disconnected":
-            try:
+            with contextlib.suppress(SocketIOError, TimeoutError, RuntimeError, OSError):
                 client._portal.run(client._async.disconnect(), timeout=2)
-            except (SocketIOError, TimeoutError, RuntimeError, OSError):
-                pass
+
+
+def _after_fork_in_child() -> None:
+    """Reset what the child inherited (see the module docstring); runs right after fork()."""
+    _live_clients.clear()
+    for client in list(_all_clients):
+        client._inherited = client._async.state != "disconnected"
+        # The parent's handler thread does not exist here (nor its lock's owner).
+        client._dispatcher = Dispatcher("sio-notebook-handlers", logging.getLogger("sio_notebook.client"))
+        client._async._dispatcher = client._dispatcher
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)

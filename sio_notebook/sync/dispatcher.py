@@ -93,5 +93,5 @@ class Dispatcher:
             func, args = item
             try:
                 func(*args)
-            except Exception:  # a handler's exception never kills the dispatcher
+            except Exception:  # noqa: BLE001 - a handler's exception never kills the dispatcher
                 self._log.exception("error in a Socket.IO handler")

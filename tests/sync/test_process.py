@@ -157,3 +157,96 @@ def test_client_works_inside_a_running_event_loop_thread(node_server) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "call from a loop thread" in proc.stdout
+
+
+FORK_PRELUDE = """
+import os
+from sio_notebook.exceptions import DisconnectedError
+
+def child_report(body):
+    # Runs in the child: report on stdout, then exit the normal way (atexit hooks run).
+    started = time.monotonic()
+    try:
+        body()
+    finally:
+        print('child-body', round(time.monotonic() - started, 2), flush=True)
+
+def fork_and_time(body):
+    pid = os.fork()
+    if pid == 0:
+        child_report(body)
+        sys.exit(0)
+    started = time.monotonic()
+    _, status = os.waitpid(pid, 0)
+    print('child-exit', round(time.monotonic() - started, 2), os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+def test_fork_inherited_connected_clients_fail_fast_and_exit_promptly(node_server) -> None:
+    """gunicorn --preload: clients connected in the parent must not hang the child (issue 10 §2.5)."""
+    proc, elapsed = run_script(
+        FORK_PRELUDE
+        + textwrap.dedent("""
+        clients = [socketio.Client() for _ in range(3)]
+        for sio in clients:
+            sio.connect(URL, transports=['websocket'])
+
+        def body():
+            sio = clients[0]
+            print('child-state', sio.state, sio.connected, flush=True)
+            for action in (lambda: sio.emit('echo', 1), lambda: sio.call('echo', 1, timeout=30)):
+                t0 = time.monotonic()
+                try:
+                    action()
+                except DisconnectedError as exc:
+                    print('child-error', round(time.monotonic() - t0, 2), 'forked' in str(exc), flush=True)
+
+        fork_and_time(body)
+        # The parent's connections are untouched by the child's exit.
+        print('parent-call', [sio.call('echo', i, timeout=5) for i, sio in enumerate(clients)], flush=True)
+        for sio in clients:
+            sio.disconnect()
+        """),
+        node_server.url,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    print(out)
+    assert "child-state disconnected False" in out
+    errors = [line.split() for line in out.splitlines() if line.startswith("child-error")]
+    assert len(errors) == 2 and all(ok == "True" and float(t) < 0.5 for _, t, ok in errors), out
+    exit_line = next(line.split() for line in out.splitlines() if line.startswith("child-exit"))
+    assert exit_line[2] == "0" and float(exit_line[1]) < 1.5, out  # before the fix: 2 s per client
+    assert "parent-call [0, 1, 2]" in out
+
+
+def test_fork_client_made_before_fork_connects_in_the_child(node_server) -> None:
+    """A module-level Client (made in the gunicorn master) connects in the worker."""
+    proc, _ = run_script(
+        FORK_PRELUDE
+        + textwrap.dedent("""
+        sio = socketio.Client()  # made (and its loop thread started) before the fork
+        parent = socketio.Client()
+        parent.connect(URL)
+
+        def body():
+            sio.connect(URL)
+            print('child-call', sio.call('echo', 'from the child', timeout=5), flush=True)
+            fresh = socketio.Client()
+            fresh.connect(URL, transports=['polling'])
+            print('child-fresh', fresh.call('echo', 2, timeout=5), flush=True)
+            fresh.disconnect()
+
+        fork_and_time(body)
+        print('parent-call', parent.call('echo', 'parent', timeout=5), flush=True)
+        parent.disconnect()
+        """),
+        node_server.url,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "child-call from the child" in proc.stdout, proc.stdout + proc.stderr
+    assert "child-fresh 2" in proc.stdout
+    assert "child-exit" in proc.stdout and proc.stdout.split("child-exit")[1].split()[1] == "0"
+    assert "parent-call parent" in proc.stdout

@@ -1,0 +1,291 @@
+"""How the AsyncClient reaches servers (issue 10 §2.4, §2.6, §2.7); mirrored in tests/sync/test_network.py.
+
+* after the polling→websocket upgrade, the polling keep-alive sockets are closed (one
+  socket per client, not three for 15 s), and running out of file descriptors is
+  reported as EMFILE, not "(timed out)";
+* URL credentials become ``Authorization: Basic`` on every request, both transports, and
+  never show in status or logs;
+* ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` and the ``proxies`` option route through
+  a real forward proxy (tests/peers/forward_proxy.py), polling and websocket;
+* TLS with a throwaway CA: verified through a CA bundle path or an SSLContext, refused
+  without them, accepted with ``ssl_verify=False``;
+* ``http_session`` may be a callable making the aiohttp session (python-engineio's rule).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from peers.forward_proxy import ForwardProxy
+from peers.gateway import Gateway, LocalCA, make_ca
+
+from sio_notebook import exceptions
+
+from .helpers import eventually
+
+pytestmark = pytest.mark.timeout(60)
+
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ws_proxy", "wss_proxy")
+
+
+def socket_fds() -> int:
+    """How many sockets this process has open (/proc/self/fd)."""
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # closed since listdir
+            count += os.readlink(f"/proc/self/fd/{name}").startswith("socket:")
+    return count
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def proxy() -> Iterator[ForwardProxy]:
+    relay = ForwardProxy().start()
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
+    return make_ca(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    server = Gateway().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_gateway(ca: LocalCA) -> Iterator[Gateway]:
+    server = Gateway(ssl_context=ca.server_context()).start()
+    yield server
+    server.stop()
+
+
+# --- §2.4 file descriptors -------------------------------------------------------------
+
+
+async def test_upgrade_releases_the_polling_connections(server, make_client, no_proxy_env):
+    before = socket_fds()
+    sio = make_client()
+    await sio.connect(server.url, transports=["polling", "websocket"])
+    await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    # Before the fix: 3 sockets (the websocket + the idle GET and POST keep-alives) for 15 s.
+    await eventually(lambda: socket_fds() - before == 1, timeout=5, what="one socket per upgraded client")
+    assert await sio.call("echo", "still fine") == "still fine"
+    await sio.disconnect()
+    await eventually(lambda: socket_fds() == before, timeout=5, what="no socket left after disconnect")
+
+
+FD_SCRIPT = """
+import asyncio, resource, sys
+from sio_notebook.aio import AsyncClient
+resource.setrlimit(resource.RLIMIT_NOFILE, (__LIMIT__, __LIMIT__))
+
+async def main():
+    clients, errors = [], []
+    for _ in range(__COUNT__):
+        client = AsyncClient(reconnection=False)
+        try:
+            await client.connect(__URL__, transports=["polling", "websocket"], wait_timeout=5)
+            clients.append(client)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            break
+    print("connected", len(clients), flush=True)
+    for error in errors:
+        print("error", error, flush=True)
+    for client in clients:
+        await client.disconnect()
+
+asyncio.run(main())
+"""
+
+
+def test_running_out_of_file_descriptors_is_reported_as_emfile(node_server, no_proxy_env):
+    """A low RLIMIT_NOFILE: the failing connect() names EMFILE (before: "(timed out)")."""
+    script = FD_SCRIPT.replace("__LIMIT__", "64").replace("__COUNT__", "200").replace("__URL__", repr(node_server.url))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    print(proc.stdout)
+    connected = int(proc.stdout.split("connected ")[1].split()[0])
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("error")]
+    assert 5 < connected < 200 and len(errors) == 1, proc.stdout
+    assert "ConnectionError" in errors[0] and "EMFILE" in errors[0] and "RLIMIT_NOFILE 64" in errors[0], errors[0]
+    assert "timed out" not in errors[0]
+
+
+# --- §2.7 URL credentials --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transports", [["polling"], ["websocket"], ["polling", "websocket"]],
+                         ids=["polling", "websocket", "upgrade"])
+async def test_url_credentials_are_sent_as_basic_authorization(make_client, transports, caplog, no_proxy_env):
+    expected = "Basic YWxpY2U6czNjcmV0"  # alice:s3cret
+    server = Gateway(require_authorization=expected).start()
+    try:
+        caplog.set_level(logging.DEBUG, logger="sio_notebook")
+        sio = make_client(logger=True, engineio_logger=True)
+        url = f"http://alice:s3cret@127.0.0.1:{server.port}"
+        await sio.connect(url, transports=transports)
+        if len(transports) == 2:
+            await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+        assert await sio.call("echo", "hi") == "hi"
+        assert server.refused == 0 and server.requests
+        assert all(seen.authorization == expected for seen in server.requests)
+        assert server.transports_seen() == set(transports)
+        assert sio.status().url == f"http://alice:***@127.0.0.1:{server.port}"
+        await sio.disconnect()
+        assert "s3cret" not in caplog.text
+    finally:
+        server.stop()
+
+
+async def test_url_credentials_do_not_replace_an_explicit_authorization_header(make_client, no_proxy_env):
+    server = Gateway(require_authorization="Bearer token").start()
+    try:
+        sio = make_client()
+        await sio.connect(f"http://alice:s3cret@127.0.0.1:{server.port}", headers={"Authorization": "Bearer token"})
+        assert await sio.call("echo", 1) == 1
+    finally:
+        server.stop()
+
+
+async def test_wrong_url_credentials_are_refused(make_client, no_proxy_env):
+    server = Gateway(require_authorization="Basic YWxpY2U6czNjcmV0").start()
+    try:
+        sio = make_client()
+        with pytest.raises(exceptions.ConnectionError, match="refused the request: the server answered HTTP 401") as info:
+            await sio.connect(f"http://alice:badpass@127.0.0.1:{server.port}", transports=["polling"])
+        assert "badpass" not in str(info.value) and "not a Socket.IO server" not in str(info.value)
+    finally:
+        server.stop()
+
+
+# --- §2.6 proxies ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transports", [["polling"], ["websocket"], ["polling", "websocket"]],
+                         ids=["polling", "websocket", "upgrade"])
+async def test_http_proxy_from_the_environment(gateway, proxy, make_client, transports, no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    sio = make_client()
+    await sio.connect(gateway.url, transports=transports)
+    if len(transports) == 2:
+        await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    assert await sio.call("echo", "via proxy") == "via proxy"
+    relayed = len(proxy.requests)
+    assert relayed >= 1 and len(gateway.requests) >= 1, (proxy.requests, gateway.requests)
+    targets = [target for _, target in proxy.requests]
+    assert all(f"127.0.0.1:{gateway.port}" in target for target in targets), targets
+    if "websocket" in transports:
+        assert any("transport=websocket" in t or t == f"127.0.0.1:{gateway.port}" for t in targets), targets
+    print(f"\n[proxy {'+'.join(transports)}] relayed {relayed} requests: {[m for m, _ in proxy.requests]}")
+
+
+async def test_no_proxy_bypasses_the_proxy(gateway, proxy, make_client, no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+    no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    sio = make_client()
+    await sio.connect(gateway.url, transports=["polling", "websocket"])
+    await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    assert await sio.call("echo", 1) == 1
+    assert proxy.requests == []
+
+
+async def test_https_proxy_tunnels_tls(tls_gateway, ca, proxy, make_client, no_proxy_env):
+    no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
+    sio = make_client(ssl_verify=str(ca.ca_file))
+    await sio.connect(tls_gateway.url, transports=["polling", "websocket"])
+    await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    assert await sio.call("echo", "tls via proxy") == "tls via proxy"
+    assert proxy.requests and all(method == "CONNECT" for method, _ in proxy.requests), proxy.requests
+
+
+async def test_proxies_option_overrides_the_environment(gateway, proxy, make_client, no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    sio = make_client(proxies={"http": proxy.url})
+    await sio.connect(gateway.url, transports=["polling", "websocket"])
+    await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    assert await sio.call("echo", 2) == 2
+    assert len(proxy.requests) >= 2
+    direct = make_client(proxies={})
+    await direct.connect(gateway.url, transports=["polling"])  # {} = no proxy at all
+    assert await direct.call("echo", 3) == 3
+
+
+# --- §2.6 TLS with a custom CA -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["ca-path", "ssl-context"])
+@pytest.mark.parametrize("transports", [["polling", "websocket"], ["websocket"]], ids=["upgrade", "websocket"])
+async def test_tls_with_a_custom_ca(tls_gateway, ca, make_client, how, transports, no_proxy_env):
+    verify: object = str(ca.ca_file) if how == "ca-path" else ssl.create_default_context(cafile=str(ca.ca_file))
+    sio = make_client(ssl_verify=verify)
+    await sio.connect(tls_gateway.url, transports=transports)
+    await eventually(lambda: sio.transport() == "websocket", what="websocket")
+    assert await sio.call("echo", "secure") == "secure"
+
+
+async def test_tls_without_the_ca_is_refused(tls_gateway, make_client, no_proxy_env):
+    sio = make_client()
+    with pytest.raises(exceptions.ConnectionError, match="(?i)certificate"):
+        await sio.connect(tls_gateway.url, transports=["polling"])
+
+
+async def test_tls_with_ssl_verify_false_is_accepted(tls_gateway, make_client, no_proxy_env):
+    sio = make_client(ssl_verify=False)
+    await sio.connect(tls_gateway.url, transports=["polling", "websocket"])
+    await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    assert await sio.call("echo", 1) == 1
+
+
+def test_bad_ssl_verify_values_are_refused_up_front(tmp_path: Path):
+    from sio_notebook.aio import AsyncClient
+
+    with pytest.raises(ValueError, match="no CA bundle"):
+        AsyncClient(ssl_verify=str(tmp_path / "missing.pem"))
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    with pytest.raises(ValueError, match="not a PEM CA bundle"):
+        AsyncClient(ssl_verify=str(tmp_path / "junk.pem"))
+    with pytest.raises(TypeError, match="ssl_verify"):
+        AsyncClient(ssl_verify=3)
+
+
+# --- http_session --------------------------------------------------------------------------
+
+
+async def test_http_session_factory_is_called_on_the_loop(gateway, make_client, no_proxy_env):
+    made: list[aiohttp.ClientSession] = []
+
+    async def factory() -> aiohttp.ClientSession:
+        session = aiohttp.ClientSession(headers={"X-From-Factory": "yes"})
+        made.append(session)
+        return session
+
+    sio = make_client(http_session=factory)
+    await sio.connect(gateway.url, transports=["polling", "websocket"])
+    await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
+    assert await sio.call("echo", 1) == 1
+    assert all(seen.headers.get("X-From-Factory") == "yes" for seen in gateway.requests)
+    await sio.disconnect()
+    assert len(made) == 1 and made[0].closed  # made by the client for the client: closed by it
+
