@@ -65,6 +65,9 @@ class Pending(LiveOutput):
         self._queued = 0
         loop = asyncio.get_running_loop()
         self.task: asyncio.Task[Any] = loop.create_task(self._run(client, data))
+        # The error is shown in the line; awaiting raises it. Retrieve it here so that an
+        # un-awaited failure never prints "Task exception was never retrieved".
+        self.task.add_done_callback(lambda task: task.cancelled() or task.exception())
 
     def __await__(self) -> Any:
         return self.task.__await__()
