@@ -108,12 +108,15 @@ class Job:
 def plan_sizes(quick: bool) -> dict[str, int]:
     if quick:
         return {"recv_ws": 10_000, "recv_poll": 10_000, "emit": 10_000, "ack": 300, "bin_echo": 10,
-                "bin_recv": 20, "sync": 2_000, "many": 200, "capture": 200_000, "reps": 3}
+                "bin_recv": 20, "sync": 2_000, "many": 200, "capture": 200_000, "parquet": 200_000,
+                "chart_cells": 20, "replay": 20_000, "reps": 3}
     return {"recv_ws": 200_000, "recv_poll": 100_000, "emit": 100_000, "ack": 2_000, "bin_echo": 100,
-            "bin_recv": 200, "sync": 20_000, "many": 1_000, "capture": 1_000_000, "reps": 3}
+            "bin_recv": 200, "sync": 20_000, "many": 1_000, "capture": 1_000_000, "parquet": 1_000_000,
+            "chart_cells": 40, "replay": 100_000, "reps": 3}
 
 
-SCENARIOS = ("recv_ws", "recv_ws_coro", "recv_poll", "emit", "ack", "binary", "sync", "many", "capture")
+SCENARIOS = ("recv_ws", "recv_ws_coro", "recv_poll", "emit", "ack", "binary", "sync", "many", "capture",
+             "parquet", "chart_answer", "replay")
 
 
 def build_jobs(sizes: dict[str, int], only: set[str] | None) -> list[list[Job]]:
@@ -164,6 +167,13 @@ def build_jobs(sizes: dict[str, int], only: set[str] | None) -> list[list[Job]]:
         add("many", "many", c, {"scenario": "many", "n": sizes["many"], "budget": 120.0})
     add("capture", "capture", "sio", {"scenario": "capture", "n": sizes["capture"], "warmup": sizes["capture"] // 10,
                                       "df_rows": 100_000, "budget": 60.0})
+    # The notebook data layer (issue 11; bench/notebook_data.py): sio_notebook only.
+    add("parquet", "parquet", "sio", {"scenario": "parquet", "n": sizes["parquet"], "warmup": sizes["parquet"] // 10,
+                                      "budget": 60.0})
+    add("chart_answer", "chart_answer", "sio", {"scenario": "chart_answer", "n": sizes["chart_cells"], "warmup": 5,
+                                                "seconds": 6.0, "rate": 50_000, "budget": 90.0})
+    add("replay", "replay", "sio", {"scenario": "replay", "n": sizes["replay"], "warmup": sizes["replay"] // 10,
+                                    "budget": 60.0})
     ordered = [groups[name] for name in SCENARIOS if name in groups]
     for group in ordered:
         for job in group:
@@ -234,7 +244,7 @@ def fmt(value: float | None, unit: str) -> str:
         return "—"
     if unit == "events/s":
         return f"{value:,.0f}"
-    if unit in ("MB/s", "µs", "KiB"):
+    if unit in ("MB/s", "µs", "KiB", "ms", "MiB"):
         return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
     if unit == "s":
         return f"{value:.3f}" if value < 10 else f"{value:.1f}"
@@ -362,6 +372,36 @@ def make_rows(results: dict[tuple[str, str], dict[str, Any]], sizes: dict[str, i
         if r.values["sio"] and base:
             r.target = f"(info: {r.values['sio'] / base:.2f}x of row 1's sio_notebook)"
         rows.append(r)
+    rows += notebook_data_rows(results, sizes)
+    return rows
+
+
+def notebook_data_rows(results: dict[tuple[str, str], dict[str, Any]], sizes: dict[str, int]) -> list[Row]:
+    """Rows 9-11: capture to Parquet, kernel answer time under a charted flood, replay (sio_notebook only)."""
+    rows: list[Row] = []
+
+    def single(key: str, title: str, unit: str, metric: str, higher: bool, target: str = "—",
+               passes: Any = None) -> None:
+        res = results.get((key, "sio"))
+        if res is None:
+            return
+        value = median_of(res, metric)
+        r = Row(key, title, unit, higher, {"sio": value, "psio": None, "raw": None},
+                {"sio": failure_note(res), "psio": "", "raw": ""}, target=target)
+        if passes is not None:
+            r.verdict = "n/a" if value is None else ("PASS" if passes(value) else "MISS")
+        rows.append(r)
+
+    n = sizes.get("parquet", 0)
+    single("parquet", f"9. capture to Parquet: ingest, max_rows=1,000 ({n:,} events, until the last file is written)",
+           "events/s", "ingest_rate", True, "≥ 100,000 events/s", lambda v: v >= 100_000)
+    single("parquet", "9b. capture to Parquet: peak RSS above the start", "MiB", "rss_peak_delta_mib", False,
+           "≤ 50 MiB", lambda v: v <= 50)
+    single("chart_answer", "10. kernel answer time of `1 + 1` while a live chart follows a 50,000 events/s flood "
+           "(median)", "ms", "answer_p50_ms", False, "< 50 ms", lambda v: v < 50)
+    single("chart_answer", "10b. the same, p90", "ms", "answer_p90_ms", False)
+    single("replay", f"11. replay, speed=None ({sizes.get('replay', 0):,} `inc`, confirmed by `get-count`)",
+           "events/s", "rate", True)
     return rows
 
 
@@ -452,6 +492,13 @@ def render_markdown(rows: list[Row], header: list[str], sizes: dict[str, int], r
         "- Row 8: the capture's `on_any` listener called directly in a loop inside a running event loop "
         "(no network), then `.df` over 100,000 rows of `{\"i\": i}`; row 8c is a real flood with the capture "
         "attached.",
+        "- Rows 9-11 (bench/notebook_data.py, sio_notebook only): 9 feeds a `capture(..., max_rows=1000)` with a "
+        "`ParquetSink` through its listener (realistic `{i, symbol, price}` payloads, the loop yielding every "
+        "20,000 events); the clock stops when `close()` has written the last file; RSS is sampled every 20,000 "
+        "events, after a warm-up in the same process. 10 is a real ipykernel (jupyter_client) connected to "
+        "bench/server.js, following bursts of 5,000 `tick` every 100 ms (50,000 events/s) with a live chart "
+        "displayed, while the benchmark sends `1 + 1` cells one after another for 6 s. 11 replays rows as `inc` "
+        "with `speed=None`; the clock stops at the `get-count` answer (= N).",
         "",
         "CPU accounting (medians): client CPU per event (all threads of the client process) and how busy "
         "the Node server was during the measurement (1.00 = one full core: the server, not the client, "
@@ -484,7 +531,8 @@ def render_markdown(rows: list[Row], header: list[str], sizes: dict[str, int], r
         if "na" in res:
             out.append(f"- {key} / {client}: {res['na']}")
             continue
-        units = {"rate": "events/s", "p50_us": "µs", "mb_s": "MB/s", "connect_s": "s", "ingest_rate": "events/s"}
+        units = {"rate": "events/s", "p50_us": "µs", "mb_s": "MB/s", "connect_s": "s", "ingest_rate": "events/s",
+                 "answer_p50_ms": "ms"}
         metric = next((m for m in units if res["reps"] and m in res["reps"][0]), None)
         vals = ", ".join(fmt(r[metric], units[metric]) for r in res["reps"]) if metric else "no successful run"
         if metric == "p50_us":
@@ -492,6 +540,11 @@ def render_markdown(rows: list[Row], header: list[str], sizes: dict[str, int], r
         extra = extra if metric == "p50_us" else ""
         if metric == "connect_s":
             extra = "; KiB/conn " + ", ".join(f"{r['kib_per_conn']:.1f}" for r in res["reps"])
+        if key == "parquet" and res["reps"]:
+            extra = "; peak RSS delta MiB " + ", ".join(f"{r['rss_peak_delta_mib']:.1f}" for r in res["reps"])
+        if key == "chart_answer" and res["reps"]:
+            extra = "; p90 ms " + ", ".join(f"{r['answer_p90_ms']:.1f}" for r in res["reps"]) + "; events/frames " + \
+                ", ".join(f"{r['events']:,}/{r['frames']}" for r in res["reps"])
         fails = "; failures: " + "; ".join(f"{f.get('reason')}" + (f" after {f['events']} events" if "events" in f else "")
                                             for f in res["failures"]) if res["failures"] else ""
         out.append(f"- {key} / {client}: {metric or 'result'} = {vals}{extra}{fails}")
@@ -567,7 +620,8 @@ def summarize(res: dict[str, Any], reps_before: int, failures_before: int) -> st
     new = res["reps"][reps_before:]
     if new:
         return ", ".join(f"{k}={v:,.1f}" for k, v in new[-1].items() if isinstance(v, (int, float)) and k in
-                         ("rate", "p50_us", "p99_us", "mb_s", "connect_s", "kib_per_conn", "ingest_rate", "df_seconds"))
+                         ("rate", "p50_us", "p99_us", "mb_s", "connect_s", "kib_per_conn", "ingest_rate", "df_seconds",
+                          "rss_peak_delta_mib", "answer_p50_ms", "answer_p90_ms"))
     return "; ".join(f.get("reason", "?") + (f" after {f['events']} events" if "events" in f else "")
                      for f in res["failures"][failures_before:])
 

@@ -729,6 +729,24 @@ def main() -> None:
     elif scenario == "capture":
         result = run_reps(arun(lambda: capture_once(n, spec.get("df_rows", 100_000))),
                           arun(lambda: capture_once(warm_n, 1000)), reps, total)
+    elif scenario in ("parquet", "chart_answer", "replay"):
+        import notebook_data as nd  # bench/notebook_data.py: the notebook data layer (issue 11)
+
+        def guard(fn):
+            def run_one():
+                try:
+                    return fn()
+                except nd.Failed as exc:
+                    raise Failed(exc.reason, **exc.info) from None
+            return run_one
+
+        if scenario == "parquet":
+            job = lambda m: guard(arun(lambda: nd.parquet_once(m)))  # noqa: E731
+        elif scenario == "replay":
+            job = lambda m: guard(arun(lambda: nd.replay_once(url, m)))  # noqa: E731
+        else:
+            job = lambda m: guard(lambda: nd.chart_answer_once(url, spec.get("seconds", 6.0), m, spec.get("rate", 50_000)))  # noqa: E731
+        result = run_reps(job(n), job(warm_n), reps, total)
     else:
         raise SystemExit(f"unknown scenario {scenario!r}")
     result["pid"] = os.getpid()

@@ -94,9 +94,9 @@ class ParquetSink:
         self,
         path: str | os.PathLike[str],
         *,
-        flush_rows: int = 20_000,
+        flush_rows: int = 10_000,
         flush_seconds: float = 1.0,
-        max_pending: int = 200_000,
+        max_pending: int = 50_000,
     ) -> None:
         require_pyarrow()
         if flush_rows < 1:
