@@ -217,10 +217,8 @@ class EngineConnection:
                 # must count from when the ping came (§1.5).
                 now = time.monotonic()
                 for index, frame in enumerate(frames):
-                    if index and not index % DISPATCH_SLICE:
-                        await asyncio.sleep(0)  # a huge body: let the other tasks run
-                        if self.closed:
-                            return
+                    if index and not index % DISPATCH_SLICE and await self._yield_slice():
+                        return
                     message = protocol.receive_frame(frame, now)
                     if message is not None:
                         self._on_message(message)
@@ -264,6 +262,11 @@ class EngineConnection:
                 on_message(message)
             elif self._after_control():
                 return
+
+    async def _yield_slice(self) -> bool:
+        """Between slices of a huge polling body: let other tasks run. True if closed meanwhile."""
+        await asyncio.sleep(0)
+        return self.closed
 
     def _after_control(self) -> bool:
         """After a control frame: honour a close, send the pong. True when closed."""

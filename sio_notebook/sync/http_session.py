@@ -18,6 +18,7 @@ refused at construction with a message saying what to pass instead.
 
 from __future__ import annotations
 
+import base64
 import ssl
 import urllib.request
 from typing import Any
@@ -76,7 +77,10 @@ def _from_requests(session: Any, options: dict[str, Any]) -> dict[str, Any]:
     auth = session.auth
     if auth is not None and not (isinstance(auth, tuple) and len(auth) == 2):
         raise TypeError("http_session: only basic authentication (a (user, password) tuple) is supported")
-    basic = aiohttp.BasicAuth(auth[0], auth[1]) if auth else None
+    if auth and not any(k.lower() == "authorization" for k in headers):
+        # requests sends a tuple as Basic auth (RFC 7617), on every request of the session.
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        headers["Authorization"] = "Basic " + token
     cookies = {cookie.name: cookie.value for cookie in session.cookies}
     trust_env = bool(session.trust_env)
 
@@ -99,7 +103,7 @@ def _from_requests(session: Any, options: dict[str, Any]) -> dict[str, Any]:
 
     def make() -> aiohttp.ClientSession:
         # On the loop thread (the AsyncClient calls it when it needs a session).
-        return aiohttp.ClientSession(headers=headers, auth=basic, cookies=cookies, trust_env=trust_env)
+        return aiohttp.ClientSession(headers=headers, cookies=cookies, trust_env=trust_env)
 
     result: dict[str, Any] = {"http_session": make, "ssl_verify": verify}
     if proxies is not None:
