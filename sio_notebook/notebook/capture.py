@@ -141,6 +141,8 @@ class Capture:
         self._notify_pending = False
         self._observers: list[Callable[[], None]] = []
         self._sinks: list[Callable[[CapturedEvent], None]] = []
+        self.store: Any = None
+        """The :class:`~sio_notebook.notebook.store.ParquetSink` every row is written to, if any."""
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._table: Any = None
         self._last_state: str | None = None
@@ -178,6 +180,8 @@ class Capture:
             client.remove_status_listener(self._on_status)
         self._active = False
         self._notify()
+        if self.store is not None:
+            self.store.flush()  # the rows so far are on disk (raises StoreError if not)
 
     def pause(self) -> None:
         """Stop recording rows (the capture stays attached); :meth:`resume` goes on."""
@@ -325,6 +329,48 @@ class Capture:
     def remove_sink(self, fn: Callable[[CapturedEvent], None]) -> None:
         if fn in self._sinks:
             self._sinks.remove(fn)
+
+    # Parquet, charts, replay (store.py, chart.py, replay.py)
+
+    def write_to(self, path: Any, *, flush_rows: int = 10_000, flush_seconds: float = 1.0) -> Any:
+        """Stream every row from now on to the Parquet dataset at ``path`` (see
+        :mod:`~sio_notebook.notebook.store`); :meth:`stop` flushes it. Returns the sink."""
+        from .store import ParquetSink
+
+        if self.store is not None:
+            raise ValueError(f"this capture already writes to {self.store.path}")
+        self.store = ParquetSink(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
+        self.add_sink(self.store)
+        return self.store
+
+    def plot(self, y: str | None = None, by: str | None = None, window: float | None = None,
+             kind: str = "line", **kwargs: Any) -> Any:
+        """A live chart of payload field ``y`` over arrival time, one series per ``by`` value
+        (:class:`~sio_notebook.notebook.chart.LiveChart`; it displays as a cell's result)."""
+        from .chart import LiveChart
+
+        return LiveChart(self, y, by=by, window=window, kind=kind, **kwargs)
+
+    async def replay(self, client: Any, speed: float | None = None, **kwargs: Any) -> int:
+        """Emit the rows held again on ``client``, in order (:func:`~sio_notebook.notebook.replay.replay`);
+        returns the number sent."""
+        from .replay import replay
+
+        return await replay(self, client, speed, **kwargs)
+
+    @classmethod
+    def load(cls, path: Any) -> Capture:
+        """A stopped capture holding every row of the Parquet dataset at ``path`` (finished,
+        or still being written: what is flushed so far), in arrival order; none evicted."""
+        from .store import read_rows
+
+        rows = read_rows(path)
+        cap = cls(None, tuple(dict.fromkeys(r.event for r in rows)) or ("*",), max_rows=max(len(rows), 1), start=False)
+        cap._rows.extend(rows)
+        cap._count = len(rows)
+        for row in rows:
+            cap.counts[row.event] = cap.counts.get(row.event, 0) + 1
+        return cap
 
     # Display: a capture shows as its live view
 
@@ -485,8 +531,19 @@ def capture(
     max_rows: int = 100_000,
     outgoing: bool = False,
     lifecycle: bool = False,
+    path: Any = None,
+    flush_rows: int = 10_000,
+    flush_seconds: float = 1.0,
 ) -> Capture:
-    """Start capturing ``events`` (all events if none or ``"*"``) of ``client``."""
-    return Capture(
+    """Start capturing ``events`` (all events if none or ``"*"``) of ``client``; with a
+    ``path``, every row also goes to that Parquet dataset (:meth:`Capture.write_to`)."""
+    cap = Capture(
         client, events or ("*",), namespace=namespace, max_rows=max_rows, outgoing=outgoing, lifecycle=lifecycle
     )
+    if path is not None:
+        try:
+            cap.write_to(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
+        except BaseException:
+            cap.stop()  # no capture left running without the store that was asked for
+            raise
+    return cap

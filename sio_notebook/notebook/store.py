@@ -31,12 +31,14 @@ converting and writing happen in a worker thread, so the loop keeps ingesting.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 import tempfile
 import threading
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -76,6 +78,19 @@ def require_pyarrow() -> Any:
 def event_dir(root: Path, event: str) -> Path:
     """``root/event=<name>``; the name is percent-encoded so ``/`` or ``=`` cannot escape."""
     return root / f"event={quote(event, safe='')}"
+
+
+_open_sinks: weakref.WeakSet[ParquetSink] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_sinks() -> None:
+    """A kernel that exits normally (shutdown, restart) writes what is still waiting."""
+    for sink in list(_open_sinks):
+        try:
+            sink.close()
+        except Exception:  # noqa: BLE001 - already logged by the sink; exiting anyway
+            logger.exception("closing %s at exit failed", sink.path)
 
 
 class ParquetSink:
@@ -124,6 +139,7 @@ class ParquetSink:
         self._write_lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name=f"parquet-sink {self.path.name}", daemon=True)
         self._thread.start()
+        _open_sinks.add(self)
 
     # The hot path: called on the event loop for every captured row.
 
@@ -433,21 +449,13 @@ def _args_of(values: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def load(path: str | os.PathLike[str]) -> Capture:
-    """A stopped :class:`~sio_notebook.notebook.capture.Capture` holding every row of the
-    dataset at ``path`` (``max_rows`` is the number of rows, so none is evicted). Its
-    ``df``/``frames()`` work as usual and ``replay()`` sends the rows again.
-
-    Reads what is flushed so far when the capture is still running. For datasets bigger than
-    memory, query the files directly (DuckDB, pyarrow.dataset, Spark, Dask).
-    """
+    """Same as :meth:`Capture.load <sio_notebook.notebook.capture.Capture.load>`: a stopped
+    capture holding every row of the dataset (what is flushed so far if it is still being
+    written). For datasets bigger than memory, query the files directly (DuckDB,
+    pyarrow.dataset, Spark, Dask)."""
     from .capture import Capture
 
-    rows = read_rows(path)
-    events = tuple(dict.fromkeys(r.event for r in rows)) or ("*",)
-    cap = Capture(None, events, max_rows=max(len(rows), 1), start=False)
-    cap._rows.extend(rows)  # noqa: SLF001 - the capture's own buffer, filled once
-    cap._count = len(rows)  # noqa: SLF001
-    return cap
+    return Capture.load(path)
 
 
 def iter_files(path: str | os.PathLike[str]) -> Iterable[Path]:

@@ -24,7 +24,8 @@ def _polylines(svg: str) -> list[list[tuple[float, float]]]:
 def test_one_series_per_key_and_bounded_points_per_frame() -> None:
     client = FakeClient()
     cap = capture(client, "tick", max_rows=100)
-    chart = plot(cap, "price", by="symbol", width=400)
+    chart = cap.plot("price", by="symbol", width=400)
+    assert isinstance(chart, LiveChart)
     for i in range(30_000):
         client.feed("/", "tick", {"symbol": "AB"[i % 2], "price": float(i % 1000), "i": i})
     client.feed("/", "tick", {"symbol": "A", "price": "n/a"})  # not a number: counted, not drawn

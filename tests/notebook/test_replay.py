@@ -31,23 +31,20 @@ async def client(node_server: ServerHandle) -> AsyncIterator[socketio.AsyncClien
 
 async def test_replay_of_a_flood_arrives_complete_and_in_order(client: socketio.AsyncClient, tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
-    from sio_notebook.notebook.store import ParquetSink, load
+    from sio_notebook.notebook import Capture
 
     # 1. capture 5,000 ticks on "/" and 2,000 on "/custom" from the server, to Parquet
-    source = capture(client, "tick", max_rows=100)
-    sink = ParquetSink(tmp_path / "ticks.parquet", flush_rows=1000)
-    source.add_sink(sink)
+    source = capture(client, "tick", max_rows=100, path=tmp_path / "ticks.parquet", flush_rows=1000)
     await client.call("flood", {"count": 5000}, timeout=30)
     await client.call("flood", {"count": 2000}, namespace="/custom", timeout=30)
     await source.wait_for(7000, timeout=30)
-    source.stop()
-    sink.close()
-    loaded = load(tmp_path / "ticks.parquet")
+    source.stop()  # writes the last rows
+    loaded = Capture.load(tmp_path / "ticks.parquet")
     assert len(loaded) == 7000
 
     # 2. replay it as `message`, which the server echoes back as `message-back`
     echoes = capture(client, "message-back", max_rows=10_000)
-    sent = await replay(loaded, client, rename={"tick": "message"}, progress=False)
+    sent = await loaded.replay(client, rename={"tick": "message"}, progress=False)
     assert sent == 7000
     await echoes.wait_for(7000, timeout=30)
     got = {ns: [r.args[0]["i"] for r in echoes if r.namespace == ns] for ns in ("/", "/custom")}

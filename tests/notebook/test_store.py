@@ -183,3 +183,32 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         ParquetSink(tmp_path / "a", flush_rows=0)
     with pytest.raises(FileNotFoundError, match="no Parquet capture"):
         read_rows(tmp_path / "missing")
+
+
+def test_capture_with_a_path_writes_every_row_and_stop_flushes(tmp_path: Path) -> None:
+    from sio_notebook.notebook import Capture
+
+    path = tmp_path / "ticks.parquet"
+    client = FakeClient()
+    cap = capture(client, "tick", max_rows=10, path=path, flush_rows=1000, flush_seconds=60)
+    for i in range(25):
+        client.feed("/", "tick", {"i": i})
+    assert cap.store.rows_written == 0  # neither 1,000 rows nor 60 s yet ...
+    cap.stop()  # ... stop() writes them
+    assert cap.store.rows_written == 25
+    loaded = Capture.load(path)
+    assert [r.args[0]["i"] for r in loaded] == list(range(25)) and loaded.counts == {"tick": 25}
+    cap.start()  # restarted: the same store goes on
+    client.feed("/", "tick", {"i": 25})
+    cap.stop()
+    assert len(Capture.load(path)) == 26
+    with pytest.raises(ValueError, match="already writes to"):
+        cap.write_to(tmp_path / "other.parquet")
+
+
+def test_capture_with_a_bad_path_is_not_left_running(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    client = FakeClient()
+    with pytest.raises(FileExistsError):
+        capture(client, "tick", path=tmp_path / "taken")
+    assert client._any == []  # the listener was removed again
