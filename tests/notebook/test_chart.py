@@ -118,7 +118,7 @@ def test_ticks_are_round() -> None:
 def test_close_stops_following() -> None:
     client = FakeClient()
     cap = capture(client, "tick")
-    chart = LiveChart(cap, "v")
+    chart = plot(cap, "v")  # the module function is the same as cap.plot
     client.feed("/", "tick", {"v": 1})
     chart.close()
     client.feed("/", "tick", {"v": 2})
