@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import exceptions
+from ._version import __version__
 from .aio import AsyncClient, AsyncClientNamespace, ClientStatus, Reason
 from .aio.simple import AsyncSimpleClient
 from .sync import Client, ClientNamespace
 from .sync.simple import SimpleClient
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AsyncClient",
@@ -25,6 +24,7 @@ __all__ = [
     "ClientStatus",
     "Reason",
     "exceptions",
+    "__version__",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]
