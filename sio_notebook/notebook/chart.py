@@ -337,7 +337,8 @@ class LiveChart(LiveOutput):
     def text(self) -> str:
         parts = [f"{name or self.y}={_fmt_num(s.last)}" for name, s in self._series.items()]
         state = "" if self.capture.active else " (stopped)"
-        return f"<LiveChart {self._label()}: {self.points:,} points{state}; last " + ", ".join(parts) + ">"
+        last = "; last " + ", ".join(parts) if parts else ""
+        return f"<LiveChart {self._label()}: {self.points:,} points{state}{last}>"
 
     def _label(self) -> str:
         label = self.title or (self.y or "value")

@@ -41,7 +41,7 @@ from .render import escape as esc
 
 __all__ = ["SioMagics"]
 
-ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "log", "form", "list")
+ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "log", "plot", "form", "list")
 _URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Options allowed around the PAYLOAD of emit/call (the payload itself is free text).
@@ -113,6 +113,9 @@ class SioMagics(Magics):
     @argument("--rows", type=int, default=100, metavar="N", help="capture/log: rows shown in the event log")
     @argument("--outgoing", action="store_true", help="capture: also record sent events and acks (log: always)")
     @argument("--lifecycle", action="store_true", help="capture: also record connect/disconnect/reconnect (log: always)")
+    @argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset")
+    @argument("--by", metavar="KEY", help="plot: one series per value of this payload field")
+    @argument("--window", type=float, metavar="S", help="plot: show only the last S seconds")
     @_cleandoc
     @line_cell_magic
     def sio(self, line: str, cell: str | None = None) -> Any:
@@ -127,6 +130,8 @@ class SioMagics(Magics):
         %sio capture EVENT ... [--namespace NS] [--max-rows N] [--rows N]
                                [--outgoing] [--lifecycle]   (returns a Capture; event log)
         %sio log [EVENT ...]                          (capture with --outgoing --lifecycle)
+        %sio capture ... --to PATH                    (every row also to a Parquet dataset)
+        %sio plot EVENT FIELD [--by KEY] [--window S] (live chart of a numeric payload field)
         %sio form [--namespace NS]                    (emit form; results below it)
 
         Every action takes --name VAR (default sio): the connection to use. Captures,
@@ -229,8 +234,35 @@ class SioMagics(Magics):
             connection=args.name,
         )
         conn.captures.append(cap)
+        if args.to:
+            self._write_to(cap, args.to)
         cap.table(rows=args.rows).show()  # and not again when IPython displays the result
         return cap
+
+    @staticmethod
+    def _write_to(cap: Any, path: str) -> None:
+        try:
+            cap.write_to(path)
+        except (ImportError, OSError, ValueError) as exc:
+            cap.stop()
+            raise _usage(f"cannot write to {path}: {exc}") from None
+
+    def _do_plot(self, args: Any) -> Any:
+        if len(args.args) != 2:
+            raise _usage("plot needs EVENT FIELD, e.g. %sio plot tick price --by symbol --window 60")
+        if args.window is not None and args.window <= 0:
+            raise _usage("--window must be a positive number of seconds")
+        from .capture import Capture
+
+        conn = self._connection(args.name)
+        event, field = args.args
+        cap = Capture(conn.client, (event,), namespace=args.namespace, max_rows=args.max_rows, connection=args.name)
+        conn.captures.append(cap)
+        if args.to:
+            self._write_to(cap, args.to)
+        chart = cap.plot(field, by=args.by, window=args.window)
+        chart.show()  # and not again when IPython displays the result
+        return chart
 
     def _do_log(self, args: Any) -> Any:
         return self._do_capture(args, full_log=True)

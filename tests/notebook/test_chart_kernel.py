@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 
 import pytest
 from peers.launcher import ServerHandle
@@ -76,3 +77,21 @@ def test_kernel_answers_a_trivial_cell_while_a_chart_follows_a_flood(kernel: Ker
     print(f"answer times: median {median * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms")
     assert median < 0.25, f"median answer time {median * 1e3:.0f} ms while the chart follows the flood"
     kernel.ok("assert achart.frames >= 2 and achart.points >= 180_000, (achart.frames, achart.points)")
+
+
+def test_sio_plot_and_capture_to_parquet_magics(kernel: Kernel, node_server: ServerHandle, tmp_path: Path) -> None:
+    path = tmp_path / "m.parquet"
+    kernel.ok(f"%sio connect {node_server.url} --name msio\nawait nb.wait_connected(msio, timeout=30)")
+    shown = kernel.ok("mchart = %sio plot tick i --window 30 --name msio")
+    assert any("<LiveChart i: 0 points>" in m["content"]["data"]["text/plain"] for m in shown.of_type("display_data"))
+    kernel.ok(f"mcap = %sio capture tick --to {path} --max-rows 10 --name msio")
+    kernel.ok(
+        "await msio.call('flood', {'count': 3000}, timeout=30)\n"
+        "await mcap.wait_for(3000, timeout=30)\n"
+        "mcap.stop()\n"
+        "assert mchart.points == 3000 and mchart.window == 30, mchart\n"
+        "from sio_notebook.notebook import Capture\n"
+        f"assert [r.args[0]['i'] for r in Capture.load({str(path)!r})] == list(range(3000))"
+    )
+    bad = kernel.run("%sio plot tick --name msio")
+    assert bad.content["ename"] == "UsageError" and "plot needs EVENT FIELD" in bad.content["evalue"]
