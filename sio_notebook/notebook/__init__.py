@@ -43,7 +43,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import latency  # a callable module: nb.latency(sio) gives the round-trip statistics
 from .capture import Capture, CapturedEvent, capture
+from .chart import LiveChart, plot
 from .connections import (
     Connection,
     connect,
@@ -62,14 +64,17 @@ __all__ = [
     "EmitForm",
     "EventLog",
     "EventTable",
+    "LiveChart",
     "Pending",
     "StatusWidget",
     "capture",
     "connect",
     "disconnect",
     "get_connection",
+    "latency",
     "list_connections",
     "load_ipython_extension",
+    "plot",
     "rows_to_dataframe",
     "rows_to_frames",
     "started",

@@ -55,11 +55,10 @@ def test_no_samples() -> None:
 @pytest.mark.timeout(120)
 def test_calls_from_the_kernel_are_recorded(kernel: Kernel, node_server: ServerHandle) -> None:
     kernel.ok(
-        "from sio_notebook.notebook.latency import latency\n"
         f"%sio connect {node_server.url} --name lsio\n"
         "await nb.wait_connected(lsio, timeout=30)"
     )
     kernel.ok("r = %sio call echo 1 --name lsio\nawait r")
-    kernel.ok("stats = latency(lsio)\nassert stats.count == 1 and stats.events == ('echo',), stats")
+    kernel.ok("stats = nb.latency(lsio)\nassert stats.count == 1 and stats.events == ('echo',), stats")  # a callable module
     bundle = kernel.ok("stats").of_type("execute_result")[0]["content"]["data"]
     assert "1 round trip:" in bundle["text/plain"] and "<svg" in bundle["text/html"]
