@@ -18,12 +18,12 @@ __all__ = ["AsyncSimpleClient"]
 
 
 class AsyncSimpleClient:
-    client_class = AsyncClient
+    client_class: type[AsyncClient] = AsyncClient
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.client_args = args
         self.client_kwargs = kwargs
-        self.client: Any = None
+        self.client: AsyncClient | None = None
         self.namespace = "/"
         self._events: asyncio.Queue[list[Any]] | None = None
 
@@ -41,14 +41,14 @@ class AsyncSimpleClient:
             raise RuntimeError("Already connected")
         self.namespace = namespace
         self._events = asyncio.Queue()
-        self.client = self.client_class(*self.client_args, **self.client_kwargs)
+        self.client = client = self.client_class(*self.client_args, **self.client_kwargs)
         events = self._events
 
-        @self.client.on("*", namespace=namespace)
         def on_event(event: Any, *args: Any) -> None:
             events.put_nowait([event, *args])
 
-        await self.client.connect(
+        client.on("*", on_event, namespace=namespace)
+        await client.connect(
             url,
             headers=headers,
             auth=auth,
@@ -66,22 +66,21 @@ class AsyncSimpleClient:
     def transport(self) -> str:
         return (self.client.transport() if self.client else None) or ""
 
-    def _check(self) -> None:
+    def _check(self) -> AsyncClient:
+        """The client, if it has not disconnected for good; else DisconnectedError."""
         if self.client is None or self.client.state == "disconnected":
             raise DisconnectedError("the client is not connected")
+        return self.client
 
     async def emit(self, event: str, data: Any = None) -> None:
-        self._check()
-        await self.client.emit(event, data, namespace=self.namespace)
+        await self._check().emit(event, data, namespace=self.namespace)
 
     async def call(self, event: str, data: Any = None, timeout: float = 60) -> Any:
-        self._check()
-        return await self.client.call(event, data, namespace=self.namespace, timeout=timeout)
+        return await self._check().call(event, data, namespace=self.namespace, timeout=timeout)
 
     async def receive(self, timeout: float | None = None) -> list[Any]:
         """The next event as ``[event, *args]``; TimeoutError, or DisconnectedError once gone."""
-        assert self._events is not None or self.client is None
-        if self._events is None:
+        if self._events is None or self.client is None:
             raise DisconnectedError("the client is not connected")
         if self._events.empty():
             self._check()

@@ -14,18 +14,19 @@ from .client import Client
 
 __all__ = ["SimpleClient"]
 
-_GONE = object()
+#: What the queue holds: ``[event, *args]``, or None once the client has disconnected for good.
+_Item = list[Any] | None
 
 
 class SimpleClient:
-    client_class = Client
+    client_class: type[Client] = Client
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.client_args = args
         self.client_kwargs = kwargs
-        self.client: Any = None
+        self.client: Client | None = None
         self.namespace = "/"
-        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._events: queue.SimpleQueue[_Item] = queue.SimpleQueue()
 
     def connect(
         self,
@@ -40,16 +41,17 @@ class SimpleClient:
         if self.client is not None and self.client.state != "disconnected":
             raise RuntimeError("Already connected")
         self.namespace = namespace
-        self._events = events = queue.SimpleQueue()
+        self._events = events = queue.SimpleQueue[_Item]()
         self.client = client = self.client_class(*self.client_args, **self.client_kwargs)
 
-        @client.on("*", namespace=namespace)
         def on_event(event: Any, *args: Any) -> None:
             events.put([event, *args])
 
         def on_state() -> None:
             if client.state == "disconnected":
-                events.put(_GONE)
+                events.put(None)
+
+        client.on("*", on_event, namespace=namespace)
 
         client.add_status_listener(on_state)
         client.connect(
@@ -70,17 +72,17 @@ class SimpleClient:
     def transport(self) -> str:
         return (self.client.transport() if self.client else None) or ""
 
-    def _check(self) -> None:
+    def _check(self) -> Client:
+        """The client, if it has not disconnected for good; else DisconnectedError."""
         if self.client is None or self.client.state == "disconnected":
             raise DisconnectedError("the client is not connected")
+        return self.client
 
     def emit(self, event: str, data: Any = None) -> None:
-        self._check()
-        self.client.emit(event, data, namespace=self.namespace)
+        self._check().emit(event, data, namespace=self.namespace)
 
     def call(self, event: str, data: Any = None, timeout: float = 60) -> Any:
-        self._check()
-        return self.client.call(event, data, namespace=self.namespace, timeout=timeout)
+        return self._check().call(event, data, namespace=self.namespace, timeout=timeout)
 
     def receive(self, timeout: float | None = None) -> list[Any]:
         """The next event as ``[event, *args]``; TimeoutError, or DisconnectedError once gone."""
@@ -90,8 +92,8 @@ class SimpleClient:
             item = self._events.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError(f"no event received within {timeout} s") from None
-        if item is _GONE:
-            self._events.put(_GONE)  # every later receive() reports it too
+        if item is None:
+            self._events.put(None)  # every later receive() reports it too
             raise DisconnectedError("the client disconnected")
         return item
 
