@@ -207,7 +207,7 @@ class Capture:
         if was_active:
             self.start()
         if self.lifecycle:
-            self._append("/", "reattached", ({"url": client.status().url},), "life", None)
+            self._append("/", "new client", (), "life", None)  # %sio connect ran again
 
     def mark_gone(self, reason: str) -> None:
         """Stop for good and say why (the connection was closed); rows stay readable."""

@@ -82,6 +82,10 @@ class Connection:
             self.task.cancel()
         for cap in self.captures:
             cap.mark_gone(f"connection {self.name!r} closed")
+        for view in self.views:
+            closed = getattr(view, "connection_closed", None)
+            if closed is not None:
+                closed()
         return _background(self._disconnect(timeout))
 
     async def _disconnect(self, timeout: float) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
 
-__all__ = ["LogControls", "widget_bundle"]
+__all__ = ["LogControls", "WidgetOutput", "widget_bundle"]
 
 
 def widget_bundle(widget: W.Widget, html: str, plain: str) -> dict[str, Any]:
@@ -22,7 +22,39 @@ def widget_bundle(widget: W.Widget, html: str, plain: str) -> dict[str, Any]:
     return data
 
 
-class LogControls:
+class WidgetOutput:
+    """A widget shown with a ``display_id``, so that :meth:`finish` can replace it, in
+    place, by a static ``text/html`` of its final state.
+
+    A widget output saved in a notebook shows "Error displaying widget: model not found"
+    once its kernel is gone. Inputs that can no longer act (their connection was closed
+    for good) are therefore turned into plain outputs, which survive saving.
+    """
+
+    display_id: str
+    finished = False
+
+    def _display_widget(self, bundle: dict[str, Any]) -> None:
+        from IPython.display import display
+
+        if not getattr(self, "display_id", None):
+            import uuid
+
+            self.display_id = f"sio-w-{uuid.uuid4().hex}"
+        display(bundle, raw=True, display_id=self.display_id)
+
+    def finish(self, html: str, plain: str) -> None:
+        """Replace every displayed copy by ``html`` / ``plain`` (no widget any more)."""
+        if self.finished:
+            return
+        self.finished = True
+        if getattr(self, "display_id", None):
+            from IPython.display import update_display
+
+            update_display({"text/html": html, "text/plain": plain}, raw=True, display_id=self.display_id)
+
+
+class LogControls(WidgetOutput):
     """Filter box, *Pause view* toggle and *Clear view* button of an event log view."""
 
     def __init__(self, view: Any) -> None:
@@ -58,6 +90,8 @@ class LogControls:
                 self.pause.disabled = gone and not self.view.paused
         finally:
             self._syncing = False
+        if self.view.capture.gone:  # the log's header says so; the controls just go
+            self.finish("", "")
 
     def close(self) -> None:
         self.widget.close()
@@ -72,3 +106,6 @@ class LogControls:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         return widget_bundle(self.widget, self.view.fallback_html(), "event log controls (need a running kernel)")
+
+    def show(self) -> None:
+        self._display_widget(self._repr_mimebundle_())

@@ -21,7 +21,7 @@ import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
 from . import latency
 from .capture import record_ack
 from .connections import get_connection, started
-from .controls import widget_bundle
+from .controls import WidgetOutput, widget_bundle
 from .live import LiveOutput, describe
 from .payload import PayloadError, parse_payload
 from .pending import send_state
@@ -75,7 +75,7 @@ class _Results(LiveOutput):
         return "\n".join(lines)
 
 
-class EmitForm:
+class EmitForm(WidgetOutput):
     """A form to emit events: name, namespace, payload, optional ack with timeout.
 
     Args:
@@ -226,10 +226,14 @@ class EmitForm:
         self._display()
 
     def _display(self) -> None:
-        from IPython.display import display
-
-        display(self._repr_mimebundle_(), raw=True)
+        if not self.finished:
+            self._display_widget(self._repr_mimebundle_())
         self.results._ipython_display_()
+
+    def connection_closed(self) -> None:
+        """The followed connection is closed for good: the inputs become a static line."""
+        self.results.changed()  # its first line says "connection closed"
+        self.finish("", "")
 
     # Private
 

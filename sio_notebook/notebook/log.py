@@ -179,7 +179,7 @@ class EventTable(LiveOutput):
             shown=len(rows) if frozen is None else self._frozen_rows,
             dropped=cap.dropped,
             counts=cap.counts,
-            series=cap.rates.series(),
+            series=cap.rates.series() if cap.active else {},
             flags=self._flags(),
         )
         body = frozen if frozen is not None else self._body(rows)
@@ -207,10 +207,8 @@ class EventTable(LiveOutput):
     # Display: the control bar, then the log
 
     def _display(self) -> None:
-        if self._bar is not None:
-            from IPython.display import display
-
-            display(self._bar)
+        if self._bar is not None and not self._bar.finished:
+            self._bar.show()
         super()._display()
 
     def _on_rows(self) -> None:

@@ -139,7 +139,7 @@ def rows_html(
     head += ["namespace", "event"]
     head += list(fields) if fields else ["payload"]
     parts = [
-        '<table class="sio-table"><thead><tr>',
+        f'<table class="sio-table{" sio-fields" if fields else ""}"><thead><tr>',
         "".join(f"<th>{escape(h)}</th>" for h in head),
         "</tr></thead><tbody>",
     ]
@@ -159,7 +159,8 @@ def rows_html(
             flat = flatten(payload) if isinstance(payload, dict) else {}
             for key in fields:
                 if key in flat:
-                    text = _json(flat[key])
+                    value = flat[key]
+                    text = value if isinstance(value, str) else _json(value)
                     cells += f'<td title="{escape(_cut(text, 2000))}">{escape(_cut(text, 40))}</td>'
                 else:
                     cells += "<td></td>"
@@ -173,7 +174,7 @@ def rows_html(
 def rates_html(series: Mapping[str, list[int]], most: int = 8) -> str:
     """Per-event rate over the last 10 s and a sparkline of the last minute."""
     if not series:
-        return '<span class="sio-muted">no events in the last minute</span>'
+        return ""
     ranked = sorted(series.items(), key=lambda item: -sum(item[1]))[:most]
     items = []
     for event, counts in ranked:

@@ -107,7 +107,7 @@ class StatusWidget(LiveOutput):
             self._error,
             error_age=age,
             ping_interval=getattr(status, "ping_interval", None),
-            rates=self.rates.series(),
+            rates=self.rates.series() if self._attached else None,
             note=self.note,
         )
 

@@ -99,7 +99,7 @@ def test_directions_and_fields() -> None:
     out = rows_html(rows, directions=True)
     assert "\u2191 out" in out and "\u21a9 ack 12.3 ms" in out
     out = rows_html([(1, 0.0, "/", "tick", ({"symbol": "A", "p": {"x": 2}},))], fields=["symbol", "p.x"])
-    assert "<th>symbol</th><th>p.x</th>" in out and "<td title=\"&quot;A&quot;\">&quot;A&quot;</td>" in out
+    assert "<th>symbol</th><th>p.x</th>" in out and '<td title="A">A</td><td title="2">2</td>' in out
 
 
 def test_status_html_escapes_and_rounds() -> None:
