@@ -32,6 +32,7 @@ from ..exceptions import (
     BadNamespaceError,
     ConnectionError,
     DisconnectedError,
+    PayloadTooLargeError,
     TimeoutError,
 )
 from ..sansio.backoff import backoff_delay
@@ -280,12 +281,14 @@ class AsyncClient:
         self._state = "disconnected"
         self._engine: EngineConnection | None = None
         self._own_http: aiohttp.ClientSession | None = None
+        self._http_guard: asyncio.Task[None] | None = None  # see _close_on_teardown
         self._reconnect_task: asyncio.Task[None] | None = None
         # Set by disconnect(): cancelling alone is not enough, as asyncio.wait_for (3.11)
         # and aiohttp can swallow a cancellation that races with a completing connect.
         self._reconnect_abort = False
         self._closing: asyncio.Future[None] | None = None  # see _close_for_good
         self._background: set[asyncio.Task[Any]] = set()
+        self._closers: set[asyncio.Task[None]] = set()  # see _spawn_close
         self._gone: asyncio.Event | None = None
         self._ns_changed: asyncio.Event | None = None
         self._connect_errors: dict[str, str] = {}
@@ -374,10 +377,12 @@ class AsyncClient:
     def event(self, *args: Any, **kwargs: Any) -> Any:
         """Decorator registering a handler named after the function: ``@sio.event``."""
         if len(args) == 1 and not kwargs and callable(args[0]):
-            return self.on(args[0].__name__)(args[0])
+            registered: Handler = self.on(args[0].__name__)(args[0])
+            return registered
 
         def decorator(func: Handler) -> Handler:
-            return self.on(func.__name__, *args, **kwargs)(func)
+            registered: Handler = self.on(func.__name__, *args, **kwargs)(func)
+            return registered
 
         return decorator
 
@@ -428,7 +433,9 @@ class AsyncClient:
 
         ``url``, ``headers`` and ``auth`` may be callables (or coroutine functions)
         evaluated on every connection and reconnection. Raises ConnectionError when the
-        server cannot be reached, is not a Socket.IO server, or refuses a namespace.
+        server cannot be reached, is not a Socket.IO server, or refuses a namespace, and
+        ConnectionError("connect aborted by disconnect()") when ``disconnect()`` ran
+        meanwhile (then no ``connect_error`` handler runs, as in the JS client).
         """
         self._begin_connect(url, headers, auth, transports, namespaces, socketio_path)
         await self._finish_connect(wait, wait_timeout, retry)
@@ -486,13 +493,21 @@ class AsyncClient:
         try:
             await self._open_engine()
         except asyncio.CancelledError:
-            self._spawn(self._close_for_good(None))  # an abandoned connect leaves nothing open
+            self._spawn_close(None)  # an abandoned connect leaves nothing open
             raise
         except (ConnectionError, ValueError, TypeError) as exc:
+            if self._abort_requested():
+                # disconnect() closed the session under the handshake: its error (aiohttp's
+                # "Connector is closed", a timeout) is a consequence, not a connect failure.
+                # Like the JS client, no connect_error handler runs.
+                await self._close_for_good(None)
+                raise _aborted() from None
             self._last_error = str(exc)
             if retry and self.reconnection and isinstance(exc, ConnectionError):
                 self._set_state("reconnecting")
                 await self._reconnect_loop()
+                if self._abort_requested():
+                    raise _aborted() from None
                 if self._state != "connected":
                     raise ConnectionError(f"could not connect to {self._url_text}: {self._last_error}") from exc
                 return
@@ -500,15 +515,30 @@ class AsyncClient:
                 await self._call_connect_error(ns, str(exc) if isinstance(exc, ConnectionError) else exc)
             await self._close_for_good(None)
             raise
+        if self._abort_requested():  # disconnect() ran as the handshake completed
+            await self._close_for_good(None)
+            raise _aborted()
         if wait:
             failed = await self._wait_for_namespaces(wait_timeout)
+            if self._abort_requested():
+                await self._closers_done()
+                raise _aborted()
             if failed and self._state == "reconnecting" and not any(ns in self._connect_errors for ns in failed):
                 # Every namespace connected, then the connection dropped before we got
                 # here: the client already reported connect/disconnect and is reconnecting
                 # on its own. That is not a failed connect(); don't stop the reconnection.
                 return
             if failed:
-                details = ", ".join(f"{ns} ({self._connect_errors.get(ns, 'timed out')})" for ns in failed)
+                engine = self._engine
+                if engine is None or engine.closed:
+                    # The connection ended before the namespaces settled: say so, not "timed out".
+                    why = (engine.close_reason if engine is not None else None) or self._disconnect_reason
+                    unsettled = f"the connection closed ({why}) before it connected"
+                    if self._last_error and why and self._last_error.startswith(why + ":"):
+                        unsettled = f"the connection closed ({self._last_error}) before it connected"
+                else:
+                    unsettled = "timed out"
+                details = ", ".join(f"{ns} ({self._connect_errors.get(ns, unsettled)})" for ns in failed)
                 await self.disconnect()
                 raise ConnectionError(f"One or more namespaces failed to connect: {details}")
 
@@ -585,10 +615,17 @@ class AsyncClient:
                 else:
                     own = aiohttp.ClientSession()
                 self._own_http = own
+                self._watch_own_http(own)
             http = own
             trust_env, owned = (own.trust_env if callable(given) else True), True
         proxies = ProxyConfig(self.proxies, trust_env=trust_env)
         return http, NetworkOptions(proxies, self.max_inbound_size, owns_pool=owned)
+
+    def _watch_own_http(self, http: aiohttp.ClientSession) -> None:
+        """Make sure the client's own session is closed even if disconnect() never runs."""
+        if self._http_guard is not None:
+            self._http_guard.cancel()  # the previous session's (closed) guard
+        self._http_guard = asyncio.get_running_loop().create_task(_close_on_teardown(http), name="sio-http-guard")
 
     async def _wait_for_namespaces(self, timeout: float) -> list[str]:
         """Wait until each wanted namespace connected or failed; return the failed ones.
@@ -643,7 +680,8 @@ class AsyncClient:
         """Send an event. A tuple ``data`` is sent as several arguments.
 
         While the client is connecting or reconnecting the event is buffered and sent
-        once connected (unless ``volatile``: then it is dropped). With a ``timeout`` (or
+        once connected (unless ``volatile``: then it is dropped, as it is while the
+        transport is still writing earlier packets, like the JS client). With a ``timeout`` (or
         the client's ``ack_timeout``) the callback is error-first, ``callback(err,
         *args)``: ``err`` is None, TimeoutError, or DisconnectedError when the ack can no
         longer come. With the client's ``retries`` the event is re-sent until acked.
@@ -753,7 +791,7 @@ class AsyncClient:
 
     def _fire_lifecycle(self, name: str, *args: Any) -> None:
         for handler in self._lifecycle.get(name, ()):
-            self._run_handler(handler, args, "/", None)
+            self._run_handler(handler, args, "/", None, name)
 
     def _emit(self, event: Any, data: Any, namespace: str, token: _Ack | None, volatile: bool = False) -> None:
         if isinstance(event, str) and event in RESERVED_EVENTS:
@@ -769,7 +807,13 @@ class AsyncClient:
         engine = self._engine
         if engine is not None and not engine.closed:
             engine.alive()  # a missed deadline closes the engine now: the emit is buffered
-        frames = self._session.emit(namespace, args, token, volatile=volatile)
+        if volatile:
+            # JS: a volatile packet is dropped while the transport is not writable (a write
+            # in flight or queued), so a burst sheds load instead of queueing it.
+            writable = engine is not None and engine.writable
+            frames = self._session.emit(namespace, args, token, volatile=True, writable=writable)
+        else:
+            frames = self._session.emit(namespace, args, token)
         if frames is None:
             dropped = self._session.take_dropped()
             if dropped:  # the offline buffer's overflow policy dropped these emits
@@ -797,17 +841,25 @@ class AsyncClient:
         future: asyncio.Future[Any] = loop.create_future()
         token = _Ack(future=future, client=self)
         self._emit(event, data, namespace, token)
-        engine = self._engine
-        if engine is not None:
-            await engine.write_now()  # latency: no hop through the writer task
-        if timeout is not None:
-            # A timer, not asyncio.wait_for: wait_for wraps the future in a task (3.11),
-            # which costs a loop iteration on the latency of every call.
-            token.timer = loop.call_later(timeout, self._ack_expired, token, namespace, event, timeout)
         try:
+            engine = self._engine
+            if engine is not None:
+                await engine.write_now()  # latency: no hop through the writer task
+            if timeout is not None:
+                # A timer, not asyncio.wait_for: wait_for wraps the future in a task (3.11),
+                # which costs a loop iteration on the latency of every call.
+                token.timer = loop.call_later(timeout, self._ack_expired, token, namespace, event, timeout)
             args = await future
         except TimeoutError:
             raise TimeoutError(f"no ack for {event!r} on {namespace} within {timeout} s") from None
+        except BaseException:
+            # Cancelled (or failed) before the ack: withdraw it, so that nothing fails the
+            # future later with no one to retrieve the error.
+            token.done = True
+            self._session.cancel_buffered(token)
+            self._session.forget_ack(namespace, token)
+            future.cancel()
+            raise
         finally:
             if token.timer is not None:
                 token.timer.cancel()
@@ -837,6 +889,7 @@ class AsyncClient:
             await self._call_disconnect(ns, Reason.CLIENT_DISCONNECT)
         if self._state != "disconnected":
             await self._close_for_good(Reason.CLIENT_DISCONNECT)
+        await self._closers_done()
 
     async def shutdown(self) -> None:
         """Stop everything: disconnect, or abort a reconnection loop."""
@@ -848,6 +901,7 @@ class AsyncClient:
             if self._gone is None:
                 self._gone = asyncio.Event()
             await self._gone.wait()
+        await self._closers_done()
         await asyncio.sleep(0)
 
     async def sleep(self, seconds: float = 0) -> None:
@@ -875,6 +929,29 @@ class AsyncClient:
             if self._engine is None:  # else an attempt in flight opened one meanwhile: again
                 return
 
+    def _abort_requested(self) -> bool:
+        """Whether disconnect() ran; re-read after every await (a method, so that type
+        checkers do not assume an earlier test of the flag still holds)."""
+        return self._reconnect_abort
+
+    def _spawn_close(self, reason: str | None) -> None:
+        """Run _close_for_good in a task (from a callback that cannot await).
+
+        The tasks are kept apart so that ``wait()`` and ``disconnect()`` can await them:
+        ``_release`` sets the "gone" event before these tasks resume, and on 3.12+ a
+        waiter can return in that window, leaving a pending task behind.
+        """
+        task = asyncio.ensure_future(self._close_for_good(reason))
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
+
+    async def _closers_done(self) -> None:
+        """Wait for the tasks of _spawn_close (but never for the calling task itself)."""
+        current = asyncio.current_task()
+        pending = [task for task in self._closers if task is not current and not task.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def _release(self, reason: str | None) -> None:
         engine, self._engine = self._engine, None
         if engine is not None:
@@ -889,6 +966,10 @@ class AsyncClient:
         if self._own_http is not None:
             await self._own_http.close()
             self._own_http = None
+        guard, self._http_guard = self._http_guard, None
+        if guard is not None:
+            guard.cancel()
+            await asyncio.gather(guard, return_exceptions=True)
         if reason is not None:
             self._disconnect_reason = reason
         self.sid = None
@@ -970,7 +1051,7 @@ class AsyncClient:
     def _after_namespace_loss(self) -> None:
         """JS rule: when no namespace is left active, close the engine; no reconnection."""
         if not self._session.wanted_namespaces():
-            self._spawn(self._close_for_good(self._disconnect_reason or Reason.SERVER_DISCONNECT))
+            self._spawn_close(self._disconnect_reason or Reason.SERVER_DISCONNECT)
         elif self._state in ("connecting", "reconnecting") and self._all_settled():
             self._set_state("connected")
 
@@ -985,7 +1066,11 @@ class AsyncClient:
         if error is not None:
             self._last_error = f"{reason}: {error}"
         was_connected, lost = self._session.engine_lost()
-        self._fail_acks(lost, DisconnectedError(f"the connection was lost ({reason}) before the ack arrived"))
+        if isinstance(error, PayloadTooLargeError):  # the cause the caller can act on
+            self._fail_acks(lost, PayloadTooLargeError(
+                f"the connection was lost before the ack arrived: {error}", error.status))
+        else:
+            self._fail_acks(lost, DisconnectedError(f"the connection was lost ({reason}) before the ack arrived"))
         for queue in self._retry_queues.values():
             queue.connection_lost()
         self.logger.info("connection lost: %s", reason)
@@ -1001,7 +1086,7 @@ class AsyncClient:
             self._set_state("reconnecting")
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect_loop())
         else:
-            self._spawn(self._close_for_good(reason))
+            self._spawn_close(reason)
 
     async def _reconnect_loop(self) -> None:
         """Backoff and retry until connected, given up, or cancelled (``disconnect()``)."""
@@ -1018,7 +1103,7 @@ class AsyncClient:
                 return
             delay = backoff_delay(attempt, self.reconnection_delay, self.reconnection_delay_max, self.randomization_factor)
             await asyncio.sleep(delay)
-            if self._reconnect_abort:
+            if self._abort_requested():
                 return
             attempt += 1
             self._reconnect_attempts += 1
@@ -1032,7 +1117,7 @@ class AsyncClient:
                 self.logger.info("reconnection attempt %d failed: %s", attempt, exc)
                 self._fire_lifecycle("reconnect_error", exc)
                 continue
-            if self._reconnect_abort:  # disconnect() ran while this attempt was connecting
+            if self._abort_requested():  # disconnect() ran while this attempt was connecting
                 await self._close_for_good(None)
                 return
             await self._wait_for_namespaces(max(self.request_timeout, 1))
@@ -1076,7 +1161,7 @@ class AsyncClient:
             if ack is not None:
                 self._send_ack(ns, ack, None)
             return
-        self._run_handler(handler, call_args, ns, ack)
+        self._run_handler(handler, call_args, ns, ack, name)
 
     def _find_handler(self, ns: str, name: Any, args: list[Any]) -> tuple[Handler | None, tuple[Any, ...]]:
         """python-socketio's resolution order (reference §1.4)."""
@@ -1123,7 +1208,7 @@ class AsyncClient:
             return
         if event == "disconnect" and handler.__name__ != "trigger_event" and not _takes_argument(handler):
             call_args = call_args[: len(call_args) - len(args)]  # legacy zero-argument handler
-        self._run_handler(handler, call_args, ns, None)
+        self._run_handler(handler, call_args, ns, None, event)
 
     async def _call_connect_error(self, ns: str, data: Any) -> None:
         self._trigger(ns, "connect_error", (data,))
@@ -1133,33 +1218,40 @@ class AsyncClient:
         self._trigger(ns, "disconnect", (reason,))
         await asyncio.sleep(0)
 
-    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: _AckRequest | None) -> None:
-        """Call a handler on the loop; coroutines get a task. Overridden by the thread Client."""
+    def _run_handler(
+        self, handler: Handler, args: tuple[Any, ...], ns: str, ack: _AckRequest | None, event: Any = None
+    ) -> None:
+        """Call a handler on the loop; coroutines get a task. Overridden by the thread Client.
+
+        ``event`` names what the handler was called for, for the error log line.
+        """
         try:
             result = handler(*args)
         except Exception:
-            self.logger.exception("error in the handler for an event on %s", ns)
+            self.logger.exception("error in the handler for %s on namespace %s", _describe(event), ns)
             if ack is not None:
                 self._send_ack(ns, ack, None)
             return
         if result is not None and _is_awaitable(result):
-            self._spawn(self._await_handler(result, ns, ack))
+            self._spawn(self._await_handler(result, ns, ack, event))
         elif ack is not None:
             self._send_ack(ns, ack, result)
 
-    async def _await_handler(self, awaitable: Awaitable[Any], ns: str, ack: _AckRequest | None) -> None:
+    async def _await_handler(
+        self, awaitable: Awaitable[Any], ns: str, ack: _AckRequest | None, event: Any = None
+    ) -> None:
         try:
             result = await awaitable
         except asyncio.CancelledError:
             raise
         except Exception:
-            self.logger.exception("error in the handler for an event on %s", ns)
+            self.logger.exception("error in the handler for %s on namespace %s", _describe(event), ns)
             result = None
         if ack is not None:
             self._send_ack(ns, ack, result)
 
     def _run_callback(self, callback: Handler, args: list[Any]) -> None:
-        self._run_handler(callback, tuple(args), "/", None)
+        self._run_handler(callback, tuple(args), "/", None, _ACK_CALLBACK)
 
     def _send_ack(self, ns: str, ack: _AckRequest, result: Any) -> None:
         """Answer a server ack request with a handler's return value (tuple -> several).
@@ -1218,6 +1310,39 @@ class AsyncClient:
 # --- construction helpers -------------------------------------------------------------
 
 
+async def _close_on_teardown(http: aiohttp.ClientSession) -> None:
+    """Wait forever; when cancelled, close the client's own aiohttp session.
+
+    disconnect() closes the session. But on Ctrl-C (or when the main coroutine returns
+    without disconnecting) ``asyncio.run`` only cancels every task and closes the loop:
+    without this task nothing would close the session, and aiohttp would print
+    "Unclosed client session" at exit. One idle task per client that owns a session.
+    """
+    try:
+        await asyncio.get_running_loop().create_future()
+    finally:
+        if not http.closed:
+            await http.close()
+
+
+#: The ``event`` of _run_handler for ack callbacks (they answer an emit, not an event).
+_ACK_CALLBACK = "<ack callback>"
+
+
+def _describe(event: Any) -> str:
+    """How the handler-error log line names what the handler was called for."""
+    if event is None:
+        return "an event"
+    if event == _ACK_CALLBACK:
+        return "an ack callback"
+    return f"event {event!r}"
+
+
+def _aborted() -> ConnectionError:
+    """What connect() raises when disconnect() ran while it was still connecting."""
+    return ConnectionError("connect aborted by disconnect()")
+
+
 def _check_transports(transports: Any) -> list[str]:
     if transports is None:
         return list(_TRANSPORTS)
@@ -1252,4 +1377,5 @@ def _make_serializer(serializer: Any, json_module: Any) -> Serializer:
         return MsgPackSerializer()
     if isinstance(serializer, str):
         raise ValueError(f"unknown serializer {serializer!r}: use 'default', 'msgpack' or a serializer object")
-    return serializer  # an object with encode() and decoder()
+    custom: Serializer = serializer  # an object with encode() and decoder()
+    return custom

@@ -18,6 +18,7 @@ The polling→websocket upgrade (§1.6) runs as a fourth, short-lived task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -103,6 +104,7 @@ class EngineConnection:
         self._request_timeout = request_timeout
         self._ws_options = websocket_options
         self._network = network
+        transport: PollingTransport | WebSocketTransport
         if transports[0] == "websocket":
             transport = await WebSocketTransport.open(
                 http, url.websocket(), headers, ssl=ssl, request_timeout=open_timeout, extra=websocket_options,
@@ -117,13 +119,14 @@ class EngineConnection:
                     f"{url.ws_base} did not start an Engine.IO session: {exc or type(exc).__name__}"
                 ) from exc
         else:
-            transport = PollingTransport(
+            polling = PollingTransport(
                 http, url, headers, ssl=ssl, request_timeout=request_timeout, network=network
             )
             try:
-                info = await transport.handshake(open_timeout)
+                info = await polling.handshake(open_timeout)
             except ProtocolError as exc:
                 raise ConnectionError(f"{url.http_base} is not a Socket.IO server: {exc}") from exc
+            transport = polling
         self.protocol = EngineProtocol(info, time.monotonic())
         self.transport = transport
         loop = asyncio.get_running_loop()
@@ -155,6 +158,14 @@ class EngineConnection:
             outbox.append("4" + message if type(message) is str else message)
         self._wake.set()
 
+    @property
+    def writable(self) -> bool:
+        """JS ``transport.writable``: open, nothing queued, no write (or upgrade) in progress.
+
+        Volatile emits are dropped while this is False (they shed load instead of queueing).
+        """
+        return not self.closed and not self._outbox and self._writer_idle.is_set() and not self._upgrading
+
     def _send_control(self, frames: list[Frame]) -> None:
         """Queue Engine.IO control frames (pongs) as they are."""
         if not self.closed:
@@ -179,10 +190,8 @@ class EngineConnection:
         """Close on purpose (``disconnect()``): flush, say goodbye, stop the tasks."""
         if self.closed:
             return
-        try:
+        with contextlib.suppress(asyncio.TimeoutError, TransportError):
             await asyncio.wait_for(self.flush(), 2)
-        except (asyncio.TimeoutError, TransportError):
-            pass
         transport = self.transport
         self._finish(CLIENT_DISCONNECT, None, notify=False)
         if transport is not None:
@@ -231,6 +240,8 @@ class EngineConnection:
                     self._reader_paused.set()
                     await self._upgrade_done.wait()
         except asyncio.CancelledError:
+            if not self.closed:  # not by us: asyncio.run() cancels every task on Ctrl-C
+                await self._close_on_teardown()
             raise
         except ProtocolError as exc:
             self.log.warning("malformed data from the server: %s", exc)
@@ -310,6 +321,12 @@ class EngineConnection:
         except (TransportError, aiohttp.ClientError, OSError) as exc:
             self.log.info("transport write failed: %s", exc)
             self._finish(TRANSPORT_ERROR, exc)
+        except Exception as exc:
+            # The writer must never end silently: with it gone every later emit and pong
+            # would be dropped while the state still said "connected". Closing hands the
+            # loss to the client's reconnection and recovery.
+            self.log.exception("unexpected error in the Engine.IO writer: closing the connection")
+            self._finish(TRANSPORT_ERROR, exc)
         finally:
             self._writer_idle.set()
 
@@ -336,6 +353,9 @@ class EngineConnection:
             await transport.write(batch)
         except TransportError as exc:
             self.log.info("transport write failed: %s", exc)
+            self._finish(TRANSPORT_ERROR, exc)
+        except Exception as exc:  # as in _write_loop: never lose the connection silently
+            self.log.exception("unexpected error writing a frame: closing the connection")
             self._finish(TRANSPORT_ERROR, exc)
         finally:
             self._writer_idle.set()
@@ -399,6 +419,10 @@ class EngineConnection:
             self.log.info("websocket upgrade failed, staying on polling: %s", exc or type(exc).__name__)
             if ws is not None:
                 await ws.close()
+        except Exception:  # a bug must not end this task silently; polling still works
+            self.log.exception("unexpected error in the websocket upgrade, staying on polling")
+            if ws is not None and self.transport is not ws:
+                await ws.close()
         finally:
             self._upgrading = False
             if self._upgrade_done is not None:
@@ -431,6 +455,18 @@ class EngineConnection:
             self._tasks.append(asyncio.get_running_loop().create_task(transport.close(), name="sio-close"))
         if notify:
             self._on_close(reason, error)
+
+    async def _close_on_teardown(self) -> None:
+        """The loop is being torn down around us: close the WebSocket properly.
+
+        Otherwise its response and pooled connection are only garbage-collected, with
+        "Unclosed response" / "Unclosed connection" ResourceWarnings. (A polling GET is
+        released by aiohttp when its task is cancelled; the client closes its session.)
+        """
+        transport = self.transport
+        self._finish(CLIENT_DISCONNECT, None, notify=False)
+        if isinstance(transport, WebSocketTransport):
+            await transport.close()
 
     async def _cancel_tasks(self) -> None:
         current = asyncio.current_task()

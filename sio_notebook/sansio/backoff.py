@@ -40,7 +40,7 @@ def backoff_delay(
         raise ValueError("reconnection_delay_max must be a number of seconds, not nan")
     if delay_max < delay:
         delay_max = delay
-    base = delay * 2 ** min(max(attempt, 0), _MAX_EXPONENT)
+    base = math.ldexp(delay, min(max(attempt, 0), _MAX_EXPONENT))  # delay * 2**n, a float
     if 0 < randomization_factor <= 1:
         r = random.random() if rand is None else rand
         deviation = int(r * randomization_factor * base * 1000) / 1000.0

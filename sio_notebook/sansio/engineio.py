@@ -25,7 +25,7 @@ import json
 import math
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Union
+from typing import Any
 
 from ..exceptions import RemoteProtocolError
 
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: What one WebSocket frame or one polling record carries: text or bytes.
-Frame = Union[str, bytes]
+Frame = str | bytes
 
 SEPARATOR = "\x1e"  # §1.3: the polling payload record separator
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 import datetime as _dt
 import json as _stdlib_json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from json import encoder as _json_encoder
 from typing import Any, Protocol
 
 from ..exceptions import LocalProtocolError, RemoteProtocolError
@@ -135,10 +136,10 @@ class JsonCodec:
         self._custom = json_module is not None and json_module is not _stdlib_json
         module = json_module or _stdlib_json
         # JSON.parse rejects NaN/Infinity; the stdlib accepts them unless told not to.
-        self.loads: Callable[[str | bytes], Any] = module.loads if self._custom else _STRICT_LOADS
+        self.loads: Callable[[str], Any] = module.loads if self._custom else _STRICT_LOADS
         #: The stdlib's (C) scanner, ``scan(text, pos) -> (value, end)``: parses a payload
         #: where it starts in the packet text, without copying it out (None if custom).
-        self.scan: Callable[[str, int], tuple[Any, int]] | None = None if self._custom else _STRICT_DECODER.scan_once
+        self.scan: Callable[[str, int], tuple[Any, int]] | None = None if self._custom else _STRICT_SCAN
         self._dumps = module.dumps
         self._encode = self._make_encoder()
         #: Attachments found by the current dumps() call (§2.3), or None.
@@ -199,11 +200,11 @@ class JsonCodec:
         return text, self._buffers
 
 
-try:
-    from json.encoder import c_make_encoder as _c_make_encoder
-    from json.encoder import encode_basestring as _encode_basestring
-except ImportError:  # pragma: no cover
-    _c_make_encoder = None
+#: The stdlib's C encoder factory (CPython's ``_json``; not in the type stubs), or None.
+_c_make_encoder: Callable[..., Callable[[Any, int], Iterable[str]]] | None = getattr(
+    _json_encoder, "c_make_encoder", None
+)
+_encode_basestring = _json_encoder.encode_basestring
 
 
 def _reject_constant(name: str) -> Any:
@@ -212,6 +213,8 @@ def _reject_constant(name: str) -> Any:
 
 _STRICT_DECODER = _stdlib_json.JSONDecoder(parse_constant=_reject_constant)
 _STRICT_LOADS = _STRICT_DECODER.decode
+#: Its scanner, an instance attribute the type stubs do not declare.
+_STRICT_SCAN: Callable[[str, int], tuple[Any, int]] = vars(_STRICT_DECODER)["scan_once"]
 
 
 def escape_surrogates(text: str) -> str:
@@ -421,7 +424,8 @@ class JsonDecoder:
             pos = comma + 1
         ack_id = None
         start = pos
-        pos = _DIGITS(text, pos).end()
+        digits = _DIGITS(text, pos)  # "[0-9]*" always matches, maybe empty
+        pos = digits.end() if digits is not None else pos
         if pos > start:
             if pos - start > 16:
                 raise RemoteProtocolError(f"ack id too long in {text[:40]!r}")
@@ -487,7 +491,13 @@ def _check_depth(data: Any, text: str, pos: int) -> None:
                 push((child, depth + 1))
 
 
-def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: str) -> None:
+class _Quotable(Protocol):
+    """What an error message quotes the packet from: its text, or msgpack's lazy repr."""
+
+    def __getitem__(self, key: slice, /) -> str: ...
+
+
+def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: _Quotable) -> None:
     """Payload shape per type (socket.io-parser isPayloadValid)."""
     if ptype is EVENT or ptype is BINARY_EVENT:
         if type(data) is not list or not data:
@@ -507,9 +517,8 @@ def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | 
     elif ptype is DISCONNECT:
         if data is not None:
             raise RemoteProtocolError(f"invalid payload: DISCONNECT carries no data: {text[:60]!r}")
-    elif ptype is CONNECT_ERROR:
-        if type(data) is not dict and type(data) is not str:
-            raise RemoteProtocolError(f"invalid payload for CONNECT_ERROR: {text[:60]!r}")
+    elif ptype is CONNECT_ERROR and type(data) is not dict and type(data) is not str:
+        raise RemoteProtocolError(f"invalid payload for CONNECT_ERROR: {text[:60]!r}")
 
 
 def _reconstruct(data: Any, buffers: list[bytes]) -> Any:

@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..aio.client import AsyncClient, ClientStatus, Reason
+from ..aio.client import AsyncClient, ClientStatus, Reason, _describe
 from ..exceptions import DisconnectedError, SocketIOError
 from .dispatcher import Dispatcher
 from .http_session import translate_http_session
@@ -55,17 +55,17 @@ class _LoopSideClient(AsyncClient):
         self._portal = portal
         self._dispatcher = dispatcher
 
-    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any) -> None:
-        self._dispatcher.submit(self._invoke, handler, args, ns, ack)
+    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any, event: Any = None) -> None:
+        self._dispatcher.submit(self._invoke, handler, args, ns, ack, event)
 
-    def _invoke(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any) -> None:
+    def _invoke(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any, event: Any = None) -> None:
         """Runs on the dispatcher thread."""
         try:
             result = handler(*args)
             if inspect.isawaitable(result):  # a coroutine handler given to the thread Client
                 result = self._portal.run(_await(result))
         except Exception:
-            self.logger.exception("error in the handler for an event on %s", ns)
+            self.logger.exception("error in the handler for %s on namespace %s", _describe(event), ns)
             result = None
         if ack is not None:
             self._portal.call_soon(self._send_ack, ns, ack, result)

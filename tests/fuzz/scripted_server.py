@@ -20,6 +20,7 @@ transport plumbing:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import struct
@@ -46,10 +47,8 @@ def _reset(transport: Any) -> None:
         return
     sock = transport.get_extra_info("socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
     transport.abort()
 
 
@@ -73,7 +72,7 @@ class Session:
         self._ws: web.WebSocketResponse | None = None
         self._ws_transport: Any = None
         self._outbox: list[Frame] = []
-        self._raw_body: str | None = None
+        self._raw_body: str | bytes | None = None
         self._flushed = asyncio.Event()
         self._ready = asyncio.Event()  # polling: something to send
         self._lose_next_get = False
@@ -96,8 +95,8 @@ class Session:
         self._outbox.extend(frames)
         await self._wait_flushed()
 
-    async def send_body(self, raw: str) -> None:
-        """Polling only: the next GET answers exactly ``raw``."""
+    async def send_body(self, raw: str | bytes) -> None:
+        """Polling only: the next GET answers exactly ``raw`` (bytes: not even UTF-8)."""
         self._raw_body = raw
         await self._wait_flushed()
 
@@ -154,7 +153,7 @@ class Session:
             closed.cancel()
             flushed.cancel()
 
-    def _take_body(self) -> str | None:
+    def _take_body(self) -> str | bytes | None:
         if self._raw_body is not None:
             body, self._raw_body = self._raw_body, None
             return body
@@ -258,7 +257,7 @@ class ScriptedServer:
             await self.script(session)
         except (asyncio.CancelledError, asyncio.TimeoutError):
             pass
-        except Exception as exc:  # surfaced by the tests through server.errors
+        except Exception as exc:  # noqa: BLE001 - surfaced by the tests through server.errors
             self.errors.append(exc)
 
     def _open_packet(self, session: Session, upgrades: list[str]) -> str:
@@ -298,10 +297,8 @@ class ScriptedServer:
             if left <= 0:
                 body = "6"  # noop, as an idle server would answer instead of a ping
                 break
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(session._ready.wait(), left)
-            except asyncio.TimeoutError:
-                pass
         if session.closed.is_set() and body is None:
             body = "1"
         if session._lose_next_get:
@@ -311,6 +308,8 @@ class ScriptedServer:
             _reset(request.transport)
             raise asyncio.CancelledError  # aiohttp drops the handler quietly
         session._flushed.set()
+        if isinstance(body, bytes):
+            return web.Response(body=body, content_type="text/plain")
         return web.Response(text=body, content_type="text/plain", charset="utf-8")
 
     async def _post(self, request: web.Request, session: Session) -> web.StreamResponse:

@@ -61,7 +61,7 @@ class Seen:
         try:
             await asyncio.wait_for(wait(), timeout)
         except asyncio.TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}; saw {[repr(e)[:100] for e in self.log[-10:]]}")
+            raise AssertionError(f"timed out waiting for {what}; saw {[repr(e)[:100] for e in self.log[-10:]]}") from None
 
 
 def _client(seen: Seen, **options) -> AsyncClient:
@@ -99,7 +99,7 @@ def scripted():
 class Case:
     name: str
     frames: tuple = ()  # Engine.IO packets (str) / binary messages (bytes)
-    body: str | None = None  # polling only: a raw GET body
+    body: str | bytes | None = None  # polling only: a raw GET body
     transports: tuple = ("websocket", "polling")
 
 
@@ -139,6 +139,8 @@ MALFORMED = [
     Case("polling empty body", body="", transports=("polling",)),
     Case("polling trailing separator", body='42["x"]\x1e', transports=("polling",)),
     Case("polling unknown record", body='42["x"]\x1e9zz', transports=("polling",)),
+    # Was "unexpected error in the Engine.IO reader" with a traceback, reason "transport error".
+    Case("polling body not utf-8", body=b'42["\xff\xfe"]', transports=("polling",)),
 ]
 MALFORMED_PARAMS = [
     pytest.param(case, transport, id=f"{transport}-{case.name.replace(' ', '-')}")

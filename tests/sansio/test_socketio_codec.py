@@ -23,7 +23,7 @@ CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = Packe
 
 
 def ph(num: int) -> str:
-    return '{"_placeholder":true,"num":%d}' % num
+    return f'{{"_placeholder":true,"num":{num}}}'
 
 
 # --- §3.2: the parser-test vectors (socket.io-parser 4.2.7 output) ---------------------
