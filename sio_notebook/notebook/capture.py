@@ -437,7 +437,8 @@ class Capture:
             self._to_sinks(row)
         self._rows.append(row)
         self.counts[row[3]] = self.counts.get(row[3], 0) + 1
-        self.rates.add(row[3], t)
+        if direction != "life":  # rates are of messages, not of the connection's own events
+            self.rates.add(row[3], t)
         if not self._notify_pending:
             self._notify()
 

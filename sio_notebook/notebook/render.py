@@ -98,6 +98,8 @@ def plural(n: int, word: str) -> str:
 
 
 def _payload_cell(args: Sequence[Any], limit: int) -> str:
+    if not args:
+        return '<td class="sio-payload"></td>'
     full = _cut(_json(payload_of(args)), FULL_LIMIT)
     if len(full) <= limit:
         return f'<td class="sio-payload" title="{escape(full)}">{escape(full)}</td>'

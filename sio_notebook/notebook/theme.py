@@ -9,8 +9,9 @@ lifts e.g. Light's ``--jp-success-color1`` (4.1:1 on white) and Dark's
 browser tests for every text of every view). Muted text (``--jp-ui-font-color2``) is
 only used on the page background, where it reaches 4.6:1 (Light) and 5.6:1 (Dark).
 
-Narrow columns never wrap (``white-space: nowrap``); payload cells are cut with an
-ellipsis, the full value in a ``title`` and in an expandable ``<details>``.
+Narrow columns never wrap (``white-space: nowrap``); payload cells wrap anywhere (compact
+JSON has no spaces) and are cut with an ellipsis, the full value in a ``title`` and in an
+expandable ``<details>``, so the table never grows wider than the notebook.
 
 The style is inlined in every render, scoped by ``.sio-view``, so a saved notebook
 stays self-contained.
@@ -52,8 +53,8 @@ STYLE = (
     ".sio-view table.sio-table td{color:var(--jp-content-font-color1)}"
     ".sio-view table.sio-table td.sio-num{text-align:right}"
     ".sio-view table.sio-table td.sio-payload{white-space:normal;overflow-wrap:anywhere;min-width:16em;width:100%}"
-    ".sio-view table.sio-table td.sio-payload details summary{cursor:pointer;white-space:nowrap;overflow:hidden;"
-    "text-overflow:ellipsis;max-width:60em}"
+    ".sio-view table.sio-table td.sio-payload details summary{cursor:pointer;white-space:normal;"
+    "overflow-wrap:anywhere}"
     ".sio-view table.sio-table td.sio-payload pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0;"
     "color:var(--jp-content-font-color1);background:none}"
     ".sio-dir-in{color:" + _INFO + "}.sio-dir-out{color:" + _WARN + "}.sio-dir-ack{color:" + _OK + "}"

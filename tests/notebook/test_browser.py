@@ -122,7 +122,7 @@ CONTRAST_JS = """
 # Lines of text per narrow cell of the event log (1 when nothing wraps).
 LAYOUT_JS = """
 () => {
-  const out = {cells: 0, wrapped: [], binary: 0, long: 0};
+  const out = {cells: 0, wrapped: [], binary: 0, long: 0, overflow: []};
   for (const table of document.querySelectorAll('.sio-log table.sio-table')) {
     for (const cell of table.querySelectorAll('th, td')) {
       if (cell.classList.contains('sio-payload') || cell.cellIndex > 4) continue;
@@ -131,7 +131,10 @@ LAYOUT_JS = """
       out.cells += 1;
       if (lines > 1) out.wrapped.push(cell.textContent);
     }
+    const box = table.closest('.sio-scroll');
+    if (box && box.scrollWidth > box.clientWidth + 1) out.overflow.push(['table', box.scrollWidth, box.clientWidth]);
     for (const p of table.querySelectorAll('td.sio-payload')) {
+      if (p.scrollWidth > p.clientWidth + 1) out.overflow.push([p.textContent.slice(0, 60), p.scrollWidth, p.clientWidth]);
       if (p.textContent.includes('512 bytes')) out.binary += 1;
       if (p.querySelector('details')) out.long += 1;
     }
@@ -329,6 +332,7 @@ def test_views_live_in_jupyterlab_light_and_dark(page: Page, lab: str, server_ro
     layout = page.evaluate(LAYOUT_JS)
     assert layout["binary"] >= 1 and layout["long"] >= 1, layout
     assert layout["cells"] > 50 and layout["wrapped"] == [], layout
+    assert layout["overflow"] == [], layout["overflow"]  # long payloads wrap inside their cell
 
     # re-run connect happened above: the form, filled in and clicked, acks on the new client
     form = page.locator(".sio-emit-form").first
