@@ -37,6 +37,7 @@ The DataFrame logic lives in :mod:`sio_notebook.notebook.frames`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
@@ -181,7 +182,12 @@ class Capture:
         self._active = False
         self._notify()
         if self.store is not None:
-            self.store.flush()  # the rows so far are on disk (raises StoreError if not)
+            from .store import StoreError
+
+            # The rows so far go to disk. A failure is logged by the sink, which keeps the
+            # rows and retries them at its next flush (see cap.store.error).
+            with contextlib.suppress(StoreError):
+                self.store.flush()
 
     def pause(self) -> None:
         """Stop recording rows (the capture stays attached); :meth:`resume` goes on."""

@@ -144,8 +144,8 @@ class ParquetSink:
     # The hot path: called on the event loop for every captured row.
 
     def __call__(self, row: CapturedEvent | tuple[Any, ...]) -> None:
-        if self._closed:
-            return
+        if self._closed:  # never drop a row silently (a capture logs this and removes the sink)
+            raise StoreError(f"{self.path} is closed; start a new ParquetSink to write more rows")
         self._seq += 1
         pending = self._pending
         pending.append((self._seq, *row[1:]))

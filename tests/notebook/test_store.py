@@ -212,3 +212,13 @@ def test_capture_with_a_bad_path_is_not_left_running(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         capture(client, "tick", path=tmp_path / "taken")
     assert client._any == []  # the listener was removed again
+
+
+def test_a_closed_sink_refuses_rows_loudly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    client = FakeClient()
+    cap = capture(client, "tick", path=tmp_path / "t.parquet")
+    cap.store.close()
+    client.feed("/", "tick", {"i": 1})  # the capture goes on; the sink is logged and removed
+    assert len(cap) == 1 and "is closed" in caplog.text
+    with pytest.raises(StoreError, match="is closed"):
+        cap.store((1, 1.0, "/", "tick", ({"i": 1},)))
