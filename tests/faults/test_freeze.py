@@ -144,7 +144,7 @@ async def test_idle_connection_survives_heartbeats(server_factory, transports):
         await rec.until(lambda: rec.count("ping") >= 8 or rec.count("disconnect") > 0, timeout=10, what="8 pings")
         assert rec.count("disconnect") == 0, rec.of("disconnect")
         assert client.connected
-        gaps = [b - a for a, b in zip(rec.times("ping"), rec.times("ping")[1:])]
+        gaps = [b - a for a, b in zip(rec.times("ping"), rec.times("ping")[1:], strict=False)]
         assert max(gaps) < DEADLINE, gaps  # the server kept its rhythm: we answered every ping
     finally:
         await client.disconnect()

@@ -142,7 +142,7 @@ async def test_two_way_stream_survives_100_cuts(stream_server, proxy_to, transpo
             raise AssertionError(
                 f"{exc}\nclient: {client.status()}\nproxy: {proxy.describe()}\nserver: {view}\n"
                 f"seq received {len(received)} (max {max(got, default=None)}), gaps {_ranges(gaps)}, "
-                f"out of order {sum(1 for a, b in zip(received, received[1:]) if b != a + 1)}, "
+                f"out of order {sum(1 for a, b in zip(received, received[1:], strict=False) if b != a + 1)}, "
                 f"not recovered {[i for i, f in enumerate(recovered_flags) if not f][1:]}\nserver log tail:\n{log}"
             ) from None
 
@@ -157,7 +157,7 @@ async def test_two_way_stream_survives_100_cuts(stream_server, proxy_to, transpo
         while effective < CUTS:
             attempts += 1
             assert attempts <= 3 * CUTS, f"only {effective} of {attempts} cuts broke the connection"
-            await until(lambda: rec.count("connect") == effective + 1, f"reconnect #{effective}")
+            await until(lambda n=effective: rec.count("connect") == n + 1, f"reconnect #{effective}")
             await asyncio.sleep(rng.uniform(0.03, 0.12))  # let both streams flow a while
             if rng.random() < 0.06:
                 stalls += 1
@@ -169,7 +169,7 @@ async def test_two_way_stream_survives_100_cuts(stream_server, proxy_to, transpo
             # simply opens a new TCP connection, on the same Engine.IO session. Such a cut
             # is recognised by the stream going on without a disconnect.
             await until(
-                lambda: rec.count("disconnect") > disconnects or len(received) >= mark + 25,
+                lambda d=disconnects, m=mark: rec.count("disconnect") > d or len(received) >= m + 25,
                 "the cut to take effect or be shrugged off",
             )
             if rec.count("disconnect") == disconnects:

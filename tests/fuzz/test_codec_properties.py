@@ -122,7 +122,7 @@ _EIO_PACKETS = st.one_of(
 def test_engineio_packet_and_payload_round_trip(packets):
     count("round trip: Engine.IO packets and payloads")
     frames = [engineio.encode_packet(p) for p in packets]
-    for packet, frame in zip(packets, frames):
+    for packet, frame in zip(packets, frames, strict=True):
         decoded = engineio.decode_packet(frame)
         assert decoded.type is packet.type
         assert (decoded.data or None) == (packet.data or None)
@@ -230,7 +230,12 @@ _MSGPACK_OBJECTS = st.fixed_dictionaries(
 
 
 @FUZZ(400)
-@given(st.lists(st.binary(max_size=100) | _MSGPACK_OBJECTS.map(lambda o: msgpack.packb(o, use_bin_type=True)) | st.text(max_size=20), max_size=6))
+@given(
+    st.lists(
+        st.binary(max_size=100) | _MSGPACK_OBJECTS.map(lambda o: msgpack.packb(o, use_bin_type=True)) | st.text(max_size=20),
+        max_size=6,
+    )
+)
 def test_msgpack_decoder_arbitrary(messages):
     count("arbitrary: msgpack decoder")
     decoder = MSGPACK.decoder()

@@ -193,7 +193,7 @@ class ServerHandle:
     def _start(self, port: int) -> None:
         if self._stderr is not None:
             self._stderr.close()
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept for error reports after the peer exits; closed on restart
         self._output = []
         # stdin is a pipe we never write to: when this process dies the peer sees EOF and exits.
         self.process = subprocess.Popen(

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -274,10 +275,9 @@ async def main(args: argparse.Namespace) -> None:
     print(f"listening {runner.addresses[0][1]}", flush=True)
 
     await stop.wait()
-    try:  # like Node's io.close(): every client gets its Engine.IO connection closed ("1")
+    # like Node's io.close(): every client gets its Engine.IO connection closed ("1")
+    with contextlib.suppress(Exception):  # exiting anyway
         await asyncio.wait_for(sio.eio.disconnect(), 0.5)
-    except Exception:  # noqa: BLE001 (exiting anyway)
-        pass
     os._exit(0)  # aiohttp's graceful cleanup would wait seconds for lingering connections
 
 
