@@ -37,12 +37,22 @@ pytestmark = pytest.mark.timeout(60)
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ws_proxy", "wss_proxy")
 
 
-def socket_fds() -> int:
-    """How many sockets this process has open (/proc/self/fd)."""
-    count = 0
+def sockets_to(port: int) -> int:
+    """How many sockets this process has open to 127.0.0.1:``port`` (/proc/self/fd, /proc/net/tcp)."""
+    inodes = set()
     for name in os.listdir("/proc/self/fd"):
         with contextlib.suppress(OSError):  # closed since listdir
-            count += os.readlink(f"/proc/self/fd/{name}").startswith("socket:")
+            link = os.readlink(f"/proc/self/fd/{name}")
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                remote_port, state, inode = int(fields[2].rsplit(":", 1)[1], 16), fields[3], fields[9]
+                if remote_port == port and inode in inodes and state != "06":  # 06: TIME_WAIT
+                    count += 1
     return count
 
 
@@ -84,15 +94,14 @@ def tls_gateway(ca: LocalCA) -> Iterator[Gateway]:
 
 
 async def test_upgrade_releases_the_polling_connections(server, make_client, no_proxy_env):
-    before = socket_fds()
     sio = make_client()
     await sio.connect(server.url, transports=["polling", "websocket"])
     await eventually(lambda: sio.transport() == "websocket", what="the upgrade")
     # Before the fix: 3 sockets (the websocket + the idle GET and POST keep-alives) for 15 s.
-    await eventually(lambda: socket_fds() - before == 1, timeout=5, what="one socket per upgraded client")
+    await eventually(lambda: sockets_to(server.port) == 1, timeout=5, what="one socket per upgraded client")
     assert await sio.call("echo", "still fine") == "still fine"
     await sio.disconnect()
-    await eventually(lambda: socket_fds() == before, timeout=5, what="no socket left after disconnect")
+    await eventually(lambda: sockets_to(server.port) == 0, timeout=5, what="no socket left after disconnect")
 
 
 FD_SCRIPT = """
