@@ -80,6 +80,7 @@ def test_kernel_answers_a_trivial_cell_while_a_chart_follows_a_flood(kernel: Ker
 
 
 def test_sio_plot_and_capture_to_parquet_magics(kernel: Kernel, node_server: ServerHandle, tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")  # the [parquet] extra (without it --to is a UsageError naming the extra)
     path = tmp_path / "m.parquet"
     kernel.ok(f"%sio connect {node_server.url} --name msio\nawait nb.wait_connected(msio, timeout=30)")
     shown = kernel.ok("mchart = %sio plot tick i --window 30 --name msio")
