@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import hashlib
 import random
+from typing import Any
 
 try:
     import socketio
@@ -64,12 +66,10 @@ def create_app(tick_interval: float = 0.2, seed: int | None = None) -> web.Appli
     app = web.Application()
     sio.attach(app)
 
-    @sio.on("echo")
-    async def echo(sid, *args):
+    async def echo(sid: str, *args: Any) -> Any:
         return args  # a tuple is acked as separate arguments
 
-    @sio.on("add")
-    async def add(sid, data=None):
+    async def add(sid: str, data: Any = None) -> Any:
         # Bad input gets an answer too: an error value, at once (not a traceback in the
         # server log and a client left waiting for its ack timeout).
         if isinstance(data, dict) and all(
@@ -78,22 +78,27 @@ def create_app(tick_interval: float = 0.2, seed: int | None = None) -> web.Appli
             return data["a"] + data["b"]
         return {"error": f'add needs {{"a": number, "b": number}}, got {data!r}'}
 
-    @sio.on("ask-server-time")
-    async def ask_server_time(sid, *args):
+    async def ask_server_time(sid: str, *args: Any) -> str:
         return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
-    @sio.on("connect", namespace="/chat")
-    async def chat_connect(sid, environ, auth=None):
+    async def chat_connect(sid: str, environ: Any, auth: Any = None) -> None:
         await sio.enter_room(sid, ROOM, namespace="/chat")
 
-    @sio.on("say", namespace="/chat")
-    async def say(sid, data):
+    async def say(sid: str, data: Any) -> bool:
         if isinstance(data, dict):
             user, text = str(data.get("user", sid)), str(data.get("text", ""))
         else:
             user, text = sid, str(data)
         await sio.emit("chat", {"user": user, "text": text, "room": ROOM}, room=ROOM, namespace="/chat")
         return True
+
+    # Plain calls, not decorators: python-socketio's decorators carry no types.
+    handlers: list[tuple[str, Any, str]] = [
+        ("echo", echo, "/"), ("add", add, "/"), ("ask-server-time", ask_server_time, "/"),
+        ("connect", chat_connect, "/chat"), ("say", say, "/chat"),
+    ]
+    for event, handler, namespace in handlers:
+        sio.on(event, handler, namespace=namespace)
 
     async def ticks() -> None:
         prices, seq = dict(SYMBOLS), 0
@@ -120,7 +125,7 @@ def create_app(tick_interval: float = 0.2, seed: int | None = None) -> web.Appli
                                     "sha256": hashlib.sha256(data).hexdigest(), "data": data})
             seq += 1
 
-    streams: list[asyncio.Task] = []
+    streams: list[asyncio.Task[None]] = []
 
     async def start_streams(app: web.Application) -> None:
         streams.extend(asyncio.create_task(job()) for job in (ticks, chats, blobs))
@@ -158,10 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tick-interval", type=float, default=0.2, help="seconds between ticks")
     parser.add_argument("--seed", type=int, default=None, help="seed for repeatable random data")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port, args.tick_interval, args.seed))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

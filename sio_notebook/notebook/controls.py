@@ -35,13 +35,13 @@ class WidgetOutput:
     finished = False
 
     def _display_widget(self, bundle: dict[str, Any]) -> None:
-        from IPython.display import display
+        from .live import show_bundle
 
         if not getattr(self, "display_id", None):
             import uuid
 
             self.display_id = f"sio-w-{uuid.uuid4().hex}"
-        display(bundle, raw=True, display_id=self.display_id)
+        show_bundle(bundle, self.display_id)
 
     def finish(self, html: str, plain: str) -> None:
         """Replace every displayed copy by ``html`` / ``plain`` (no widget any more)."""
@@ -49,9 +49,9 @@ class WidgetOutput:
             return
         self.finished = True
         if getattr(self, "display_id", None):
-            from IPython.display import update_display
+            from .live import update_bundle
 
-            update_display({"text/html": html, "text/plain": plain}, raw=True, display_id=self.display_id)
+            update_bundle({"text/html": html, "text/plain": plain}, self.display_id)
 
 
 class LogControls(WidgetOutput):

@@ -168,13 +168,16 @@ class EmitForm(WidgetOutput):
         event = self.event.value.strip()
         client = self.current_client()
         if client is None:
-            return self._refuse(f"connection {self.connection!r} is closed: run %sio connect again")
+            self._refuse(f"connection {self.connection!r} is closed: run %sio connect again")
+            return None
         if not event:
-            return self._refuse("Enter an event name.")
+            self._refuse("Enter an event name.")
+            return None
         try:
             data = parse_payload(self.payload.value)
         except PayloadError as exc:
-            return self._refuse(f"{exc} Nothing was sent.")
+            self._refuse(f"{exc} Nothing was sent.")
+            return None
         namespace = self.namespace.value.strip() or "/"
         self.message = ""
         self._seq += 1
@@ -240,7 +243,6 @@ class EmitForm(WidgetOutput):
     def _refuse(self, message: str) -> None:
         self.message = message
         self.results.push()
-        return None
 
     async def _send(self, client: Any, entry: dict[str, Any], data: Any) -> Any:
         await started(client)

@@ -80,7 +80,8 @@ def _empty(with_event: bool) -> pd.DataFrame:
     columns: dict[str, Any] = {"time": pd.Series([], dtype="datetime64[ns, UTC]"), "namespace": pd.Series([], dtype=object)}
     if with_event:
         columns["event"] = pd.Series([], dtype=object)
-    return pd.DataFrame(columns)
+    frame: pd.DataFrame = pd.DataFrame(columns)
+    return frame
 
 
 def rows_to_dataframe(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
@@ -121,7 +122,8 @@ def rows_to_dataframe(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
         else:
             raw = payloads
         frame[name] = pd.Series(raw, dtype=object, index=frame.index)
-    return frame
+    out: pd.DataFrame = frame
+    return out
 
 
 def _column(values: list[Any]) -> Any:
@@ -167,7 +169,7 @@ def _event_frame(rows: list[Sequence[Any]]) -> pd.DataFrame:
         while name in columns:
             name = "_" + name
         columns[name] = _column([flat.get(key, _MISSING) for flat in flats])
-    frame = pd.DataFrame(columns)
+    frame: pd.DataFrame = pd.DataFrame(columns)
     return frame
 
 
@@ -201,7 +203,7 @@ def bytes_for_csv(frame: pd.DataFrame, encoding: str = "base64") -> pd.DataFrame
             return base64.b64encode(raw).decode("ascii") if encoding == "base64" else raw.hex()
         return value
 
-    out = frame.copy()
+    out: pd.DataFrame = frame.copy()
     for name in out.columns:
         if out[name].dtype == object:
             out[name] = out[name].map(convert)

@@ -30,7 +30,26 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["LiveOutput", "Throttle", "describe", "install_hook", "push_all"]
+__all__ = ["LiveOutput", "Throttle", "describe", "install_hook", "push_all", "show_bundle", "update_bundle"]
+
+
+def show_bundle(bundle: Any, display_id: str | None = None, raw: bool = True) -> None:
+    """``IPython.display.display`` (typed): show ``bundle`` (a mime dict, or an object)."""
+    from IPython.display import display
+
+    show: Callable[..., None] = display
+    if display_id is None:
+        show(bundle, raw=raw)
+    else:
+        show(bundle, raw=raw, display_id=display_id)
+
+
+def update_bundle(bundle: dict[str, str], display_id: str) -> None:
+    """``IPython.display.update_display`` (typed): replace every output of ``display_id``."""
+    from IPython.display import update_display
+
+    update: Callable[..., None] = update_display
+    update(bundle, raw=True, display_id=display_id)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -42,11 +61,10 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 
 def describe(exc: BaseException) -> str:
     """``"Name: message"`` of an exception, for people (aiohttp's nested names shortened)."""
-    text = str(exc)
+    from .render import humanize_error
+
+    text = humanize_error(str(exc))
     name = type(exc).__name__
-    while text.split(": ", 1)[0].endswith(("Error", "Exception")) and ": " in text:
-        text = text.split(": ", 1)[1]  # "ClientConnectionError: ClientConnectorError: ..."
-    text = text.replace(" ssl:default", "")
     return f"{name}: {text}" if text else name
 
 
@@ -193,9 +211,7 @@ class LiveOutput:
         bundle = self.bundle()
         if bundle == self._last and not force:
             return
-        from IPython.display import update_display
-
-        update_display(bundle, raw=True, display_id=self.display_id)
+        update_bundle(bundle, self.display_id)
         self._last = bundle
         self.pushes += 1
 
@@ -213,17 +229,13 @@ class LiveOutput:
         self._display()
 
     def _display(self) -> None:
-        from IPython.display import display
-
         bundle = self.bundle()
-        display(bundle, raw=True, display_id=self.display_id)
+        show_bundle(bundle, self.display_id)
         self._last = self._last_hooked = bundle
         self._displayed = True
         _shown.add(self)
         install_hook()
 
     def _render_error(self, exc: BaseException) -> None:
-        from IPython.display import update_display
-
         text = f"view error: {describe(exc)}"
-        update_display({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True, display_id=self.display_id)
+        update_bundle({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, self.display_id)

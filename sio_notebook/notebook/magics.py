@@ -28,18 +28,24 @@ import inspect
 import json
 import re
 import shlex
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
-from IPython.display import display
 
 from . import connections as _conn
+from .live import show_bundle
 from .payload import PayloadError, parse_payload
 from .render import escape as esc
 
 __all__ = ["SioMagics"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+# IPython's magic_arguments decorators carry no annotations: give them their real shape.
+_magic_arguments: Callable[[], Callable[[_F], _F]] = magic_arguments
+_argument: Callable[..., Callable[[_F], _F]] = argument
 
 ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "log", "plot", "form", "list")
 _URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
@@ -78,44 +84,44 @@ class SioMagics(Magics):
 
     @_clean_help
     @no_var_expand
-    @magic_arguments()
-    @argument(
+    @_magic_arguments()
+    @_argument(
         "action",
         nargs="?",
         choices=ACTIONS,
         help="what to do; no action lists the connections",
     )
-    @argument(
+    @_argument(
         "args",
         nargs="*",
         help="connect: URL; emit/call: EVENT [PAYLOAD]; capture: EVENT ... ('*' for all); log: EVENT ... (default '*')",
     )
-    @argument(
+    @_argument(
         "-n",
         "--namespace",
         action="append",
         metavar="NS",
         help="namespace (connect: repeat to connect several; emit/call/capture: the one to use)",
     )
-    @argument(
+    @_argument(
         "--transports",
         action="extend",
         nargs="+",
         metavar="T",
         help="connect: polling and/or websocket (space- or comma-separated; after the URL)",
     )
-    @argument("--auth", metavar="EXPR", help="connect: auth payload, JSON or a Python expression")
-    @argument("--header", action="append", metavar="K:V", help="connect: extra HTTP header (repeatable)")
-    @argument("--retry", action="store_true", help="connect: keep retrying if the first attempt fails")
-    @argument("--name", default="sio", metavar="VAR", help="the connection's variable name (default: sio)")
-    @argument("-t", "--timeout", type=float, default=10.0, metavar="S", help="call: ack timeout (default 10 s)")
-    @argument("--max-rows", type=int, default=100_000, metavar="N", help="capture: ring buffer size")
-    @argument("--rows", type=int, default=100, metavar="N", help="capture/log: rows shown in the event log")
-    @argument("--outgoing", action="store_true", help="capture: also record sent events and acks (log: always)")
-    @argument("--lifecycle", action="store_true", help="capture: also record connect/disconnect/reconnect (log: always)")
-    @argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset")
-    @argument("--by", metavar="KEY", help="plot: one series per value of this payload field")
-    @argument("--window", type=float, metavar="S", help="plot: show only the last S seconds")
+    @_argument("--auth", metavar="EXPR", help="connect: auth payload, JSON or a Python expression")
+    @_argument("--header", action="append", metavar="K:V", help="connect: extra HTTP header (repeatable)")
+    @_argument("--retry", action="store_true", help="connect: keep retrying if the first attempt fails")
+    @_argument("--name", default="sio", metavar="VAR", help="the connection's variable name (default: sio)")
+    @_argument("-t", "--timeout", type=float, default=10.0, metavar="S", help="call: ack timeout (default 10 s)")
+    @_argument("--max-rows", type=int, default=100_000, metavar="N", help="capture: ring buffer size")
+    @_argument("--rows", type=int, default=100, metavar="N", help="capture/log: rows shown in the event log")
+    @_argument("--outgoing", action="store_true", help="capture: also record sent events and acks (log: always)")
+    @_argument("--lifecycle", action="store_true", help="capture: also record connect/disconnect/reconnect (log: always)")
+    @_argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset")
+    @_argument("--by", metavar="KEY", help="plot: one series per value of this payload field")
+    @_argument("--window", type=float, metavar="S", help="plot: show only the last S seconds")
     @_cleandoc
     @line_cell_magic
     def sio(self, line: str, cell: str | None = None) -> Any:
@@ -160,7 +166,7 @@ class SioMagics(Magics):
     def _do_list(self, args: Any) -> None:
         if args.args:
             raise _usage(f"unexpected arguments: {' '.join(args.args)}")
-        display(_ConnectionList())
+        show_bundle(_ConnectionList(), raw=False)
 
     def _do_connect(self, args: Any) -> None:
         if len(args.args) != 1:
@@ -191,7 +197,7 @@ class SioMagics(Magics):
             headers=headers,
             retry=args.retry,
         )
-        self.shell.user_ns[args.name] = client
+        self._user_ns()[args.name] = client
         _conn.get_connection(args.name).status_view().show()
 
     def _do_status(self, args: Any) -> None:
@@ -318,7 +324,7 @@ class SioMagics(Magics):
         into ``options``, unless they are part of a valid JSON or Python payload."""
         if _is_json(rest):
             return rest
-        stripped, found = rest, []
+        stripped, found = rest, list[str]()
         while m := _TRAILING_OPT.search(" " + stripped):
             found[:0] = m.groups()
             stripped = (" " + stripped)[: m.start()].strip()
@@ -326,6 +332,11 @@ class SioMagics(Magics):
             options.extend(found)
             return stripped
         return rest
+
+    def _user_ns(self) -> dict[str, Any]:
+        assert self.shell is not None  # magics are always registered on a shell
+        ns: dict[str, Any] = self.shell.user_ns
+        return ns
 
     def _connection(self, name: str) -> _conn.Connection:
         try:
@@ -369,7 +380,7 @@ class SioMagics(Magics):
 
     def _payload(self, text: str, what: str = "PAYLOAD") -> Any:
         try:
-            return parse_payload(text, self.shell.user_ns, what)
+            return parse_payload(text, self._user_ns(), what)
         except PayloadError as exc:
             raise _usage(str(exc)) from None
 
@@ -394,7 +405,7 @@ class _ConnectionList:
     """What ``%sio`` alone shows."""
 
     def _rows(self) -> list[tuple[str, ...]]:
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for name, conn in _conn.list_connections().items():
             st = conn.client.status()
             rows.append(

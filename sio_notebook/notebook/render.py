@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -81,6 +82,21 @@ def format_time(t: float) -> str:
     """``HH:MM:SS.mmm`` in UTC for a ``time.time()`` value."""
     ms = int((t % 1) * 1000)
     return time.strftime("%H:%M:%S", time.gmtime(t)) + f".{ms:03d}"
+
+
+_INNER_NAMES = re.compile(r"(?:\b\w*(?:Error|Exception): )+(?=\w)")
+
+
+def humanize_error(text: str) -> str:
+    """An error text for people: aiohttp's nested class names and ``ssl:default`` dropped.
+
+    ``"cannot connect to http://h/: ClientConnectionError: ClientConnectorError: Cannot
+    connect to host h:9 ssl:default [Connect call failed]"`` reads
+    ``"cannot connect to http://h/: Cannot connect to host h:9 [Connect call failed]"``.
+    """
+    head, sep, rest = text.partition(": ")
+    rest = _INNER_NAMES.sub("", rest) if sep else text
+    return (head + sep + rest if sep else _INNER_NAMES.sub("", text)).replace(" ssl:default", "")
 
 
 def format_age(seconds: float) -> str:
@@ -229,6 +245,7 @@ def status_html(
     state = str(status.state)
     reason = status.disconnect_reason
     error = status.last_error or extra_error
+    error = humanize_error(error) if error else error
     head = f'<span class="sio-badge sio-state-{escape(state)}">{escape(state)}</span>'
     if reason and state != "connected":
         head += f' <span class="sio-muted">({escape(reason)})</span>'
@@ -271,5 +288,5 @@ def status_text(status: Any, extra_error: str | None = None) -> str:
         text += f" (sid {status.sid}, {status.transport}, {status.events_in} in / {status.events_out} out)"
     error = status.last_error or extra_error
     if error:
-        text += f"; {'earlier' if status.state == 'connected' else 'last'} error: {error}"
+        text += f"; {'earlier' if status.state == 'connected' else 'last'} error: {humanize_error(error)}"
     return text

@@ -91,7 +91,7 @@ class StatusWidget(LiveOutput):
 
     def _status(self) -> Any:
         status = self.client.status()
-        if status.url is None and self.url and dataclasses.is_dataclass(status):
+        if status.url is None and self.url and dataclasses.is_dataclass(status) and not isinstance(status, type):
             status = dataclasses.replace(status, url=self.url)
         return status
 

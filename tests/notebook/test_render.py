@@ -133,3 +133,15 @@ def test_an_old_error_is_greyed_once_connected_again() -> None:
     out = status_html(status, error_age=125.0)
     assert 'class="sio-old-err"' in out and "earlier error, 2 min ago: ConnectionError: refused" in out
     assert "sio-err" not in out.split("</style>", 1)[1]
+
+
+def test_connect_errors_read_without_aiohttp_class_chains() -> None:
+    status = FakeStatus(
+        state="disconnected",
+        url="http://127.0.0.1:9",
+        last_error="cannot connect to http://127.0.0.1:9/socket.io/: ClientConnectionError: ClientConnectorError: "
+        "Cannot connect to host 127.0.0.1:9 ssl:default [Connect call failed ('127.0.0.1', 9)]",
+    )
+    text = _text_of(status_html(status).split("</style>", 1)[1])
+    assert "last error: cannot connect to http://127.0.0.1:9/socket.io/: Cannot connect to host 127.0.0.1:9 [" in text
+    assert "ClientConnectorError" not in text and "ssl:default" not in text
