@@ -324,3 +324,9 @@ def test_rerun_connect_the_form_acks_on_the_new_client(kernel: Kernel, node_serv
         "kinds = [(r.direction, r.event) for r in fw_log]\n"
         "assert ('out', 'echo') in kinds and ('ack', 'echo') in kinds and ('life', 'connect') in kinds, kinds"
     )
+
+
+def test_rerunning_load_ext_is_quiet(kernel: Kernel) -> None:
+    reply = kernel.ok("%load_ext sio_notebook")  # the fixture loaded it already
+    assert reply.text() == "" and reply.outputs == []
+    assert kernel.ok("get_ipython().find_line_magic('sio') is not None").result() == "True"
