@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import inspect
 import logging
 import os
@@ -165,6 +166,10 @@ class Client:
         return self._async.recovered(namespace)
 
     def status(self) -> ClientStatus:
+        if self._inherited:  # the parent's connection: report what this process has (nothing)
+            return dataclasses.replace(
+                self._async.status(), state="disconnected", sid=None, transport=None, last_error=_FORKED
+            )
         return self._portal.call(self._async.status)
 
     def add_status_listener(self, listener: Callable[[], None]) -> None:

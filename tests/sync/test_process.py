@@ -193,7 +193,7 @@ def test_fork_inherited_connected_clients_fail_fast_and_exit_promptly(node_serve
 
         def body():
             sio = clients[0]
-            print('child-state', sio.state, sio.connected, flush=True)
+            print('child-state', sio.state, sio.connected, sio.status().state, flush=True)
             for action in (lambda: sio.emit('echo', 1), lambda: sio.call('echo', 1, timeout=30)):
                 t0 = time.monotonic()
                 try:
@@ -213,7 +213,7 @@ def test_fork_inherited_connected_clients_fail_fast_and_exit_promptly(node_serve
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     print(out)
-    assert "child-state disconnected False" in out
+    assert "child-state disconnected False disconnected" in out
     errors = [line.split() for line in out.splitlines() if line.startswith("child-error")]
     assert len(errors) == 2 and all(ok == "True" and float(t) < 0.5 for _, t, ok in errors), out
     exit_line = next(line.split() for line in out.splitlines() if line.startswith("child-exit"))
