@@ -128,18 +128,21 @@ def _bypass_from(value: str | None) -> Any:
     return bypass
 
 
-def is_fd_exhaustion(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or what caused it) is EMFILE/ENFILE: no file descriptor left."""
+def _fd_errno(exc: BaseException | None) -> int | None:
+    """EMFILE or ENFILE if ``exc`` (or what caused it) is "no file descriptor left", else None."""
     seen = 0
     while exc is not None and seen < 8:
-        if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
-            return True
-        os_error = getattr(exc, "os_error", None)  # aiohttp.ClientConnectorError
-        if isinstance(os_error, OSError) and os_error.errno in (errno.EMFILE, errno.ENFILE):
-            return True
+        for candidate in (exc, getattr(exc, "os_error", None)):  # os_error: aiohttp.ClientConnectorError
+            if isinstance(candidate, OSError) and candidate.errno in (errno.EMFILE, errno.ENFILE):
+                return candidate.errno
         exc = exc.__cause__ or exc.__context__
         seen += 1
-    return False
+    return None
+
+
+def is_fd_exhaustion(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is EMFILE/ENFILE: no file descriptor left."""
+    return _fd_errno(exc) is not None
 
 
 def describe_os_error(exc: BaseException) -> str | None:
@@ -148,8 +151,11 @@ def describe_os_error(exc: BaseException) -> str | None:
     "Too many open files" otherwise surfaces far from its cause (an upgrade that fails,
     a namespace that "timed out"), so it is named with the limit that was hit.
     """
-    if not is_fd_exhaustion(exc):
+    code = _fd_errno(exc)
+    if code is None:
         return None
+    if code == errno.ENFILE:
+        return "too many open files in the system (ENFILE): the kernel's file table is full"
     limit = ""
     if resource is not None:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -298,3 +298,37 @@ async def test_http_session_factory_is_called_on_the_loop(gateway, make_client, 
     await sio.disconnect()
     assert len(made) == 1 and made[0].closed  # made by the client for the client: closed by it
 
+
+
+# --- the rules, without a network ----------------------------------------------------------
+
+
+def test_proxy_rules_follow_requests(no_proxy_env):
+    from sio_notebook.aio.network import ProxyConfig
+
+    explicit = ProxyConfig({"http": "127.0.0.1:3128", "https": "http://tls-proxy:8080", "no_proxy": "internal, .corp"})
+    assert explicit.for_url("http://h/socket.io/") == "http://127.0.0.1:3128"  # scheme added, as requests does
+    assert explicit.for_url("ws://h/socket.io/") == "http://127.0.0.1:3128"  # ws falls back to http
+    assert explicit.for_url("wss://h/socket.io/") == "http://tls-proxy:8080"
+    assert explicit.for_url("http://internal/x") is None and explicit.for_url("http://a.corp/x") is None
+    assert ProxyConfig({"http://special": "http://p:1"}).for_url("http://special/x") == "http://p:1"
+    assert ProxyConfig({}).for_url("http://h/") is None
+    no_proxy_env.setenv("HTTPS_PROXY", "http://env-proxy:3128")
+    no_proxy_env.setenv("NO_PROXY", "skip.example.com")
+    assert ProxyConfig().for_url("wss://h/socket.io/") == "http://env-proxy:3128"
+    assert ProxyConfig().for_url("http://h/") is None  # no HTTP_PROXY
+    assert ProxyConfig().for_url("https://skip.example.com/") is None
+    assert ProxyConfig(trust_env=False).for_url("https://h/") is None
+
+
+def test_descriptor_exhaustion_is_named():
+    import errno
+
+    from sio_notebook.aio.network import describe_os_error
+
+    assert "EMFILE" in (describe_os_error(OSError(errno.EMFILE, "Too many open files")) or "")
+    assert "ENFILE" in (describe_os_error(OSError(errno.ENFILE, "Too many open files in system")) or "")
+    wrapped = exceptions.TransportError("GET failed")
+    wrapped.__cause__ = OSError(errno.EMFILE, "Too many open files")
+    assert "RLIMIT_NOFILE" in (describe_os_error(wrapped) or "")
+    assert describe_os_error(OSError(errno.ECONNREFUSED, "refused")) is None
