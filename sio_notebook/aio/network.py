@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..sansio.url import redact_url
+
 try:
     import resource
 except ImportError:  # pragma: no cover - Windows
@@ -95,7 +97,8 @@ class ProxyConfig:
         return proxy if "://" in proxy else "http://" + proxy
 
     def __repr__(self) -> str:
-        return f"ProxyConfig(proxies={self.proxies!r}, trust_env={self.trust_env})"
+        shown = None if self.proxies is None else {k: redact_url(v) for k, v in self.proxies.items()}
+        return f"ProxyConfig(proxies={shown!r}, trust_env={self.trust_env})"  # no proxy password
 
 
 @dataclass(frozen=True, slots=True)

@@ -313,6 +313,7 @@ def test_proxy_rules_follow_requests(no_proxy_env):
     assert explicit.for_url("http://internal/x") is None and explicit.for_url("http://a.corp/x") is None
     assert ProxyConfig({"http://special": "http://p:1"}).for_url("http://special/x") == "http://p:1"
     assert ProxyConfig({}).for_url("http://h/") is None
+    assert "s3cret" not in repr(ProxyConfig({"http": "http://alice:s3cret@p:1"}))
     no_proxy_env.setenv("HTTPS_PROXY", "http://env-proxy:3128")
     no_proxy_env.setenv("NO_PROXY", "skip.example.com")
     assert ProxyConfig().for_url("wss://h/socket.io/") == "http://env-proxy:3128"
