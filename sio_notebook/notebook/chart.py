@@ -30,6 +30,7 @@ from __future__ import annotations
 import html
 import math
 import time
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["LiveChart", "plot"]
 
 KINDS = ("line", "scatter", "step")
+
+#: The charts following each capture, by spec (see LiveChart.__init__).
+_charts: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], LiveChart]] = weakref.WeakKeyDictionary()
 
 #: Series colours: the theme's own accent colours first (they have Light and Dark values),
 #: then the editor's syntax colours; the fallbacks are for front ends without --jp-* variables.
@@ -256,15 +260,25 @@ class LiveChart(LiveOutput):
         self.skipped = 0
         """Rows of the right events whose ``y`` was missing or not a number."""
         self.frames = 0
-        """Frames rendered (each one ``update_display_data`` message at most)."""
+        """Frames drawn (each one ``update_display_data`` message at most)."""
         self._get_y = field_getter(y)
         self._get_x = None if x is None else field_getter(x)
         self._get_by = None if by is None else field_getter(by)
         self._series: dict[str, _Series] = {}
         self._hidden: set[str] = set()
         self._closed = False
+        self._cache: tuple[Any, str] | None = None
         for row in list(capture):  # what the capture holds already
             self._take(row)
+        # Re-running a plot cell makes a new chart: the previous one of the same spec on this
+        # capture stops following it (its output keeps the last frame), so old charts do not
+        # go on drawing for outputs nobody sees.
+        spec = (y, by, x, window, kind, self.events, normalize)
+        charts = _charts.setdefault(capture, {})
+        previous = charts.get(spec)
+        if previous is not None:
+            previous.close()
+        charts[spec] = self
         capture.add_sink(self._on_row)
         capture.add_observer(self._on_capture_change)
 
@@ -347,8 +361,16 @@ class LiveChart(LiveOutput):
         return label
 
     def html(self) -> str:
+        # The view is also pushed at the end of every cell (live.py's post_execute hook):
+        # draw again only when something that is drawn changed.
+        key = (self.points, self.skipped, self.capture.active, len(self._hidden),
+               None if self.window is None else int(time.time() * self.max_fps))
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
         self.frames += 1
-        return f'<div class="sio-chart" style="max-width:100%;overflow-x:auto">{self.svg()}</div>'
+        out = f'<div class="sio-chart" style="max-width:100%;overflow-x:auto">{self.svg()}</div>'
+        self._cache = (key, out)
+        return out
 
     def svg(self) -> str:
         """The chart now, as an SVG document."""

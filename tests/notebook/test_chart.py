@@ -123,3 +123,24 @@ def test_close_stops_following() -> None:
     chart.close()
     client.feed("/", "tick", {"v": 2})
     assert chart.points == 1
+
+
+def test_a_new_chart_of_the_same_spec_replaces_the_old_one() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick")
+    first = cap.plot("v")
+    other = cap.plot("v", window=10)  # another spec: both follow
+    second = cap.plot("v")  # the plot cell run again
+    client.feed("/", "tick", {"v": 1})
+    assert (first.points, other.points, second.points) == (0, 1, 1)
+
+
+def test_nothing_is_drawn_again_when_nothing_changed() -> None:
+    client = FakeClient()
+    cap = capture(client, "tick")
+    chart = cap.plot("v")
+    client.feed("/", "tick", {"v": 1})
+    html = chart.html()
+    assert chart.html() is html and chart.frames == 1
+    client.feed("/", "tick", {"v": 2})
+    assert chart.html() != html and chart.frames == 2
