@@ -119,7 +119,8 @@ class EmitForm(WidgetOutput):
         )
         self.send_button = W.Button(description="Send", button_style="primary", icon="paper-plane")
         self.send_button.on_click(lambda _: self.send())
-        row = W.HBox([self.ack, self.timeout, self.send_button], layout=W.Layout(align_items="center", gap="12px"))
+        self.timeout.layout.margin = "0 12px"
+        row = W.HBox([self.ack, self.timeout, self.send_button], layout=W.Layout(align_items="center"))
         self.widget = W.VBox([W.HBox([self.event, self.namespace]), self.payload, row])
         self.widget.add_class("sio-emit-form")
         self.results = _Results(self)
