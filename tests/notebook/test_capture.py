@@ -273,3 +273,14 @@ def test_attach_follows_a_new_client_and_keeps_counting() -> None:
     cap.mark_gone("connection 'sio' closed")
     new.feed("/", "tick", 3)
     assert cap.count == 2 and "closed" in repr(cap)
+
+
+def test_parquet_stores_bytes_as_binary(tmp_path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    client = FakeClient()
+    cap = capture(client, "blob")
+    client.feed("/", "blob", {"seq": 1, "data": b"\xd8\x00"})
+    cap.to_parquet(tmp_path / "b.parquet")
+    schema = pq.read_schema(tmp_path / "b.parquet")
+    assert str(schema.field("data").type) == "binary" and str(schema.field("seq").type) == "int64"
+    assert pq.read_table(tmp_path / "b.parquet").column("data").to_pylist() == [b"\xd8\x00"]
