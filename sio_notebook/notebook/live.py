@@ -141,8 +141,7 @@ def push_all(*_: Any) -> None:
     in between went to an earlier cell, which headless runners no longer listen to)."""
     for view in list(_shown):
         with contextlib.suppress(Exception):  # a broken view must not break the cell
-            view.push(force=view._last_hooked != view.bundle())
-            view._last_hooked = view._last
+            view._push_for_cell()
 
 
 def install_hook(shell: Any = None) -> None:
@@ -214,6 +213,15 @@ class LiveOutput:
         update_bundle(bundle, self.display_id)
         self._last = bundle
         self.pushes += 1
+
+    def _push_for_cell(self) -> None:
+        if not self._displayed:
+            return
+        bundle = self.bundle()
+        if bundle != self._last_hooked:  # sent again, now parented to the cell that ran
+            update_bundle(bundle, self.display_id)
+            self._last = self._last_hooked = bundle
+            self.pushes += 1
 
     def show(self) -> None:
         """Display the view now, and not again at the end of this cell."""
