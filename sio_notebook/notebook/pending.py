@@ -154,7 +154,10 @@ class Pending(LiveOutput):
     def _watch_queue(self, client: Any) -> None:
         """Turn "queued" into "sent" once the client flushed its buffer after connecting."""
 
+        tries = 0
+
         def check() -> None:
+            nonlocal tries
             status = client.status()
             if status.state == "connected" and status.queued == 0:
                 client.remove_status_listener(on_state)
@@ -162,8 +165,20 @@ class Pending(LiveOutput):
             elif status.state == "disconnected" and not status.queued:
                 client.remove_status_listener(on_state)
                 self._set("error", "dropped: the client disconnected before sending")
+            elif status.state == "connected" and tries < 50:
+                # Connected, but a namespace's buffer is flushed when *that* namespace
+                # connects, which may come a little later: look again shortly.
+                tries += 1
+                loop = running_loop()
+                if loop is not None:
+                    loop.call_later(0.1, check)
+            else:
+                self._queued = int(status.queued)
+                self.push()
 
         def on_state() -> None:
+            nonlocal tries
+            tries = 0
             loop = running_loop()
             if loop is None:
                 check()

@@ -205,7 +205,6 @@ def test_reconnect_replaces_the_old_connection(kernel: Kernel, node_server: Any)
     _connect(kernel, node_server.url, "re")
     kernel.ok("first = re\nfirst_cap = %sio capture tick --name re\nawait re.emit('flood', {'count': 5})")
     kernel.ok("await first_cap.wait_for(5, timeout=10)")
-    since = time.monotonic()
     reply = kernel.ok(f"%sio connect {node_server.url} --name re")
     assert len(_displays(reply)) == 1  # the status view, shown again
     kernel.ok(
@@ -270,7 +269,8 @@ def test_a_click_on_the_form_sends(kernel: Kernel, node_server: Any) -> None:
 
 def test_emit_says_queued_while_the_server_is_down_and_sent_when_written(kernel: Kernel, node_server: Any) -> None:
     reply = kernel.ok("%sio connect http://127.0.0.1:9 --name down --retry\nq = %sio emit chat 1 --name down\nawait q")
-    texts = [m["content"]["data"]["text/plain"] for m in reply.outputs if m["msg_type"] in ("display_data", "update_display_data")]
+    shown = reply.of_type("display_data", "update_display_data")
+    texts = [m["content"]["data"]["text/plain"] for m in shown]
     assert any("emit 'chat' on /: queued (1 waiting)" in t for t in texts), texts
     assert not any(t.endswith(": sent") for t in texts)
     assert kernel.ok("down.status().queued").result() == "1"
@@ -287,7 +287,9 @@ def test_the_last_state_is_pushed_at_the_end_of_each_cell(kernel: Kernel, node_s
     (display,) = _displays(reply)
     display_id = display["transient"]["display_id"]
     reply = kernel.ok("await nb.wait_connected(pe, timeout=30)")
-    updates = [m["content"] for m in reply.of_type("update_display_data") if m["content"]["transient"]["display_id"] == display_id]
+    updates = [
+        m["content"] for m in reply.of_type("update_display_data") if m["content"]["transient"]["display_id"] == display_id
+    ]
     assert updates and "sio-state-connected" in updates[-1]["data"]["text/html"]
 
 
@@ -330,3 +332,17 @@ def test_rerunning_load_ext_is_quiet(kernel: Kernel) -> None:
     reply = kernel.ok("%load_ext sio_notebook")  # the fixture loaded it already
     assert reply.text() == "" and reply.outputs == []
     assert kernel.ok("get_ipython().find_line_magic('sio') is not None").result() == "True"
+
+
+def test_an_emit_queued_while_connecting_turns_sent(kernel: Kernel, node_server: Any) -> None:
+    reply = kernel.ok(f"%sio connect {node_server.url} --name qs --namespace / --namespace /custom\n"
+                      "e = %sio emit echo 1 --name qs --namespace /custom\nawait e\ne.state")
+    assert reply.result() == "'queued'"
+    kernel.ok(
+        "await nb.wait_connected(qs, timeout=30)\n"
+        "import asyncio\n"
+        "for _ in range(100):\n"
+        "    if e.state != 'queued': break\n"
+        "    await asyncio.sleep(0.05)\n"
+        "assert e.state == 'sent' and e.text().endswith('sent (was queued)'), e.text()"
+    )
