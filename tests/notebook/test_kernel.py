@@ -26,11 +26,16 @@ def _models(reply_or_msgs: Any) -> list[str]:
     return [m["content"]["data"]["state"]["_model_name"] for m in msgs if m["msg_type"] == "comm_open"]
 
 
-def _wait_for_update(kernel: Kernel, since: float, pattern: str, timeout: float = 15.0) -> str:
-    """The first view update (``update_display_data`` text/html) after ``since`` matching ``pattern``."""
+def _wait_for_update(
+    kernel: Kernel, since: float, pattern: str, timeout: float = 15.0, display_id: str | None = None
+) -> str:
+    """The first view update (``update_display_data`` text/html) after ``since`` matching
+    ``pattern`` (of the view ``display_id`` only, if given: other views update too)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for _, m in kernel.messages(since, ("update_display_data",)):
+            if display_id is not None and m["content"]["transient"]["display_id"] != display_id:
+                continue
             value = m["content"]["data"].get("text/html", "")
             if re.search(pattern, value):
                 return value
@@ -196,7 +201,8 @@ def test_connect_never_blocks_and_reports_failure_in_the_widget(kernel: Kernel) 
     since = time.monotonic()
     reply = kernel.ok("%sio connect http://127.0.0.1:9 --name dead")
     assert reply.elapsed < 2.0
-    _wait_for_update(kernel, since, r"last error.*Connect call failed")
+    view = _displays(reply)[0]["transient"]["display_id"]
+    _wait_for_update(kernel, since, r"last error.*Connect call failed", display_id=view)
     r = kernel.run("await nb.wait_connected(dead, timeout=10)")
     assert r.content["status"] == "error" and r.content["ename"] == "ConnectionError"
 
@@ -235,13 +241,14 @@ def test_emit_in_the_same_cell_as_connect(kernel: Kernel, node_server: Any) -> N
 
 
 def test_status_widget_follows_a_reconnection(kernel: Kernel, node_server: Any) -> None:
-    _connect(kernel, node_server.url, "rc")
+    reply = _connect(kernel, node_server.url, "rc")
+    view = _displays(reply)[0]["transient"]["display_id"]
     since = time.monotonic()
     kernel.ok("rc_cap = %sio capture tick --name rc\nawait rc.emit('kill-transport')")
-    _wait_for_update(kernel, since, r"class=\"sio-badge sio-state-reconnecting\".*transport")
+    _wait_for_update(kernel, since, r"class=\"sio-badge sio-state-reconnecting\".*transport", display_id=view)
     again = time.monotonic()
-    _wait_for_update(kernel, again, r"class=\"sio-badge sio-state-connected\"")
-    _wait_for_update(kernel, since, r"reconnect attempts</td><td>[1-9]")
+    _wait_for_update(kernel, again, r"class=\"sio-badge sio-state-connected\"", display_id=view)
+    _wait_for_update(kernel, since, r"reconnect attempts</td><td>[1-9]", display_id=view)
     kernel.ok(
         "assert rc.connected and rc.status().reconnect_attempts >= 1\n"
         "await rc.emit('flood', {'count': 3})\n"
