@@ -111,9 +111,12 @@ class ParquetSink:
         *,
         flush_rows: int = 10_000,
         flush_seconds: float = 1.0,
-        max_pending: int = 50_000,
+        max_pending: int = 30_000,
     ) -> None:
-        require_pyarrow()
+        pa = require_pyarrow()
+        # pyarrow's first array maps ~50 MB (its allocator and libraries), once per process:
+        # pay it here, not in the middle of a capture, so the capture's memory stays flat.
+        pa.array([0], type=pa.int64())
         if flush_rows < 1:
             raise ValueError("flush_rows must be at least 1")
         if not flush_seconds > 0:
