@@ -129,7 +129,8 @@ class SioMagics(Magics):
 
         %sio connect URL [--namespace NS ...] [--transports T] [--auth EXPR]
                          [--header K:V ...] [--retry] [--name VAR]
-        %sio status | %sio disconnect | %sio          (the last lists the connections)
+        %sio status | %sio disconnect | %sio          (the last lists the connections;
+                                                      `await` what disconnect returns)
         %sio emit EVENT [PAYLOAD] [--namespace NS]    (says "sent" or "queued (N waiting)")
         %sio call EVENT [PAYLOAD] [--timeout S]       (shows the ack and round-trip time)
         %%sio emit EVENT / %%sio call EVENT           (the cell body is the payload)
@@ -204,12 +205,13 @@ class SioMagics(Magics):
         self._no_positional(args)
         self._connection(args.name).status_view().show()
 
-    def _do_disconnect(self, args: Any) -> None:
+    def _do_disconnect(self, args: Any) -> _Closing:
         self._no_positional(args)
         conn = self._connection(args.name)
         status = conn.status_view()
-        _conn.disconnect(args.name)
+        task = _conn.disconnect(args.name)
         status.show()
+        return _Closing(task)
 
     def _do_form(self, args: Any) -> Any:
         self._no_positional(args)
@@ -399,6 +401,24 @@ def _compiles(text: str) -> bool:
     except SyntaxError:
         return False
     return True
+
+
+class _Closing:
+    """What ``%sio disconnect`` returns: ``await`` it to wait until the connection is
+    closed (then the views show their final state, also in a headless run). Displays
+    nothing: the status view above already shows the end."""
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+
+    def __await__(self) -> Any:
+        return self.task.__await__()
+
+    def _ipython_display_(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<closing: {'done' if self.task.done() else 'in progress'}>"
 
 
 class _ConnectionList:

@@ -101,6 +101,9 @@ def test_notebook_runs_top_to_bottom(path: Path, demo_url: str, tmp_path: Path, 
     assert errors == []
     texts = _outputs_text(nb)
     # the executed notebook shows final states, not display-time ones
+    if "closing = %sio disconnect" in "".join(c.source for c in nb.cells):
+        last_status = [t for t in texts if t.startswith(("connected ", "disconnected ", "connecting "))]
+        assert last_status and all(t.startswith("disconnected") for t in last_status), last_status
     assert not any(re.match(r"connecting http", t) for t in texts), texts
     assert not any("waiting for the ack" in t for t in texts), [t for t in texts if "waiting" in t]
     # no alarming warnings on a first run
