@@ -472,7 +472,7 @@ class LiveChart(LiveOutput):
             colour = PALETTE[i % len(PALETTE)]
             out.append(f'<line x1="{lx}" x2="{lx + 14}" y1="22" y2="22" style="stroke:{colour};stroke-width:3"/>')
             out.append(f'<text x="{lx + 18}" y="26" style="fill:{_TEXT}">{html.escape(label)}</text>')
-            lx += 26 + 7 * len(label)
+            lx += 30 + int(6.2 * len(label))  # ~6.2 px per character at 11 px
             if lx > w - 60:
                 break
         if self._hidden:

@@ -1,6 +1,6 @@
 """The live chart in JupyterLab (headless Chromium): it appears, follows a 50,000-event flood
 with a bounded number of front-end updates, reads in Light and Dark, and the saved notebook
-shows the last frame again, in JupyterLab and in ``nbconvert --to html`` opened offline.
+shows the last frame again, in JupyterLab, Notebook 7 and ``nbconvert --to html`` opened offline.
 
 Screenshots go to ``test-artifacts/``; the Light one is the README's picture
 (``docs/img/live-chart.png``): ``SIO_UPDATE_README_PICTURE=1`` copies it there.
@@ -268,6 +268,14 @@ def test_live_chart_in_jupyterlab_follows_a_flood_and_survives_saving(page: Page
     reopened.wait_for(state="attached", timeout=60_000)
     assert "50,000 points" in (reopened.text_content() or "") and "stopped" in (reopened.text_content() or "")
     assert page.locator(".jp-Cell-outputArea").get_by_text("Error displaying widget").count() == 0
+
+    # Notebook 7 (same server) shows the saved frame too
+    page.goto(f"{url}/notebooks/chart.ipynb?token={TOKEN}")
+    nb7 = page.locator('.jp-Cell-outputArea svg[aria-label="flood"]').first
+    nb7.wait_for(state="attached", timeout=60_000)
+    assert "50,000 points" in (nb7.text_content() or "")
+    page.locator('.jp-Cell-outputArea svg[aria-label="price by symbol"]').first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "live-chart-notebook7.png"))
 
     # nbconvert --to html, opened with the network cut: the chart is drawn
     out = root / "chart.html"
