@@ -308,8 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     workdir = args.workdir.resolve()
     copies = prepare_workdir(workdir, fresh=args.fresh)
-    notebook = Path(args.notebook)
-    notebook = (notebook if notebook.is_absolute() or notebook.exists() else workdir / notebook).resolve()
+    # A name in the working folder first (so the default never picks a same-named file in the
+    # current directory, such as the package's own copy), else the path as given.
+    notebook = workdir / args.notebook if (workdir / args.notebook).exists() else Path(args.notebook).resolve()
     if not notebook.exists():
         parser.error(f"no notebook at {notebook} (the working folder has: {', '.join(sorted(copies))})")
     kept = sorted(name for name, how in copies.items() if how == "kept")
