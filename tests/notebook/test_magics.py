@@ -35,10 +35,7 @@ def client(monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell) -> FakeClie
 
 
 async def _sent(shell: InteractiveShell, client: FakeClient, line: str, cell: str | None = None) -> tuple:
-    if cell is None:
-        pending = shell.run_line_magic("sio", line)
-    else:
-        pending = shell.run_cell_magic("sio", line, cell)
+    pending = shell.run_line_magic("sio", line) if cell is None else shell.run_cell_magic("sio", line, cell)
     assert isinstance(pending, Pending)
     await pending
     return client.sent[-1]
@@ -116,7 +113,8 @@ async def test_connect_binds_the_client_and_replaces(shell: InteractiveShell, mo
     monkeypatch.setattr(registry, "connect", lambda *a, **k: real_connect(*a, client_factory=Factory, **k))
     shell.user_ns["token"] = "t0k"
     shell.run_line_magic(
-        "sio", "connect http://h:1 --name c --namespace /a --auth \"{'tok': token}\" --header X-A:1 --transports polling,websocket"
+        "sio",
+        "connect http://h:1 --name c --namespace /a --auth \"{'tok': token}\" --header X-A:1 --transports polling,websocket",
     )
     first = shell.user_ns["c"]
     await registry.wait_connected(first, timeout=1)
