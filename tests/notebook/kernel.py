@@ -58,7 +58,7 @@ class Kernel:
                 msg = self.kc.get_iopub_msg(timeout=0.05)
             except queue.Empty:
                 continue
-            except Exception:  # channel closed at shutdown
+            except Exception:  # noqa: BLE001 - the channel is closed at shutdown
                 return
             with self._lock:
                 self.iopub.append((time.monotonic(), msg))
