@@ -82,19 +82,23 @@ __all__ = [
     "wait_connected",
 ]
 
-_WIDGETS = ("EmitForm", "EventLog", "EventTable", "Pending", "StatusWidget")
+# Each view in its own module: only the form and the log's control bar need ipywidgets.
+_WIDGETS = {"EmitForm": "form", "EventLog": "log", "EventTable": "log", "Pending": "pending", "StatusWidget": "status"}
 
 
 def __getattr__(name: str) -> Any:
-    # The widgets import ipywidgets: load them on first use, with a clear error if missing.
+    # The views import IPython (the form ipywidgets): load them on first use, with a clear
+    # error if missing.
     if name in _WIDGETS:
+        import importlib
+
         try:
-            from . import widgets
+            module = importlib.import_module(f".{_WIDGETS[name]}", __name__)
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 f"sio_notebook.notebook.{name} needs the notebook extra: pip install 'sio-notebook[notebook]' ({exc})"
             ) from exc
-        return getattr(widgets, name)
+        return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
