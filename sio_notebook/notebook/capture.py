@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .frames import bytes_for_csv, rows_to_dataframe, rows_to_frames
+from .lifecycle import LifecycleRows
 from .rates import EventRates
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +55,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Capture", "CapturedEvent", "capture", "record_ack", "rows_to_dataframe"]
 
 Row = tuple[int, float, str, str, tuple[Any, ...], str, float | None]
-_LIFECYCLE = ("reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed", "ping")
 
 
 class CapturedEvent(NamedTuple):
@@ -146,9 +146,7 @@ class Capture:
         """The :class:`~sio_notebook.notebook.store.ParquetSink` every row is written to, if any."""
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._table: Any = None
-        self._last_state: str | None = None
-        self._last_transport: str | None = None
-        self._lifecycle_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._life = LifecycleRows(self)
         self._listener = self._make_listener()
         _live.add(self)
         if start:
@@ -165,7 +163,7 @@ class Capture:
         if self.outgoing:
             client.on_any_outgoing(self._on_outgoing)
         if self.lifecycle:
-            self._watch_lifecycle(client)
+            self._life.watch(client)
         self._active = True
         self._notify()
 
@@ -178,7 +176,7 @@ class Capture:
         if self.outgoing:
             client.off_any_outgoing(self._on_outgoing)
         if self.lifecycle:
-            client.remove_status_listener(self._on_status)
+            self._life.unwatch(client)
         self._active = False
         self._notify()
         if self.store is not None:
@@ -462,54 +460,6 @@ class Capture:
             return
         self._append(namespace, event, args, "out", None)
 
-    def _watch_lifecycle(self, client: Any) -> None:
-        status = client.status()
-        self._last_state, self._last_transport = status.state, status.transport
-        client.add_status_listener(self._on_status)
-        if client in self._lifecycle_clients or not hasattr(client, "on_lifecycle"):
-            return
-        self._lifecycle_clients.add(client)
-        # The client has no way to remove a lifecycle handler: each one checks that this
-        # capture still follows that client.
-        ref = weakref.ref(self)
-        for name in _LIFECYCLE:
-
-            def handler(*args: Any, _name: str = name, _client: Any = client) -> None:
-                cap = ref()
-                if cap is None or cap.client is not _client or not cap.lifecycle:
-                    return
-                if _name == "ping":
-                    cap._check_upgrade()
-                    return
-                detail: dict[str, Any] = {}
-                if _name in ("reconnect_attempt", "reconnect") and args:
-                    detail["attempt"] = args[0]
-                if _name == "reconnect_error" and args:
-                    detail["error"] = f"{type(args[0]).__name__}: {args[0]}"
-                cap._append("/", _name, (detail,) if detail else (), "life", None)
-
-            client.on_lifecycle(name, handler)
-
-    def _on_status(self) -> None:
-        status = self.client.status()
-        state, before = status.state, self._last_state
-        self._last_state = state
-        if state == before:
-            return
-        if state == "connected":
-            self._last_transport = status.transport
-            self._append("/", "connect", ({"sid": status.sid, "transport": status.transport},), "life", None)
-        elif before == "connected":
-            self._append("/", "disconnect", ({"reason": status.disconnect_reason},), "life", None)
-        elif state == "disconnected" and status.last_error:
-            self._append("/", "connect_error", ({"error": status.last_error},), "life", None)
-
-    def _check_upgrade(self) -> None:
-        transport = self.client.status().transport
-        if transport and self._last_transport and transport != self._last_transport:
-            self._append("/", "upgrade", ({"transport": transport},), "life", None)
-        self._last_transport = transport or self._last_transport
-
     def _notify(self) -> None:
         try:
             loop = asyncio.get_running_loop()
@@ -522,7 +472,7 @@ class Capture:
     def _flush(self) -> None:
         self._notify_pending = False
         if self.lifecycle and self._active:
-            self._check_upgrade()
+            self._life.check_upgrade()
         if self._waiters:
             for n, future in list(self._waiters):
                 if self._count >= n and not future.done():
