@@ -180,6 +180,48 @@ async def test_connection_closed_before_the_namespaces_settled_says_so(peer_kind
     assert "the connection closed (transport " in message and "before it connected" in message, message
 
 
+@pytest.fixture
+async def open_packet_server():
+    """``await open_packet_server(text)``: an HTTP server whose every polling GET answers ``text``
+    (a hand-written Engine.IO open packet: the real peers never send a broken one)."""
+    from aiohttp import web
+
+    runners: list[web.AppRunner] = []
+
+    async def start(text: str) -> str:
+        async def answer(request: web.Request) -> web.Response:
+            return web.Response(text=text, content_type="text/plain")
+
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("field, value", [("pingInterval", "Infinity"), ("pingTimeout", "NaN"), ("pingInterval", "-5")])
+async def test_non_finite_heartbeat_in_the_open_packet_is_a_clear_connection_error(
+    open_packet_server, make_client, field, value
+):
+    """Before: ``pingInterval: Infinity`` was accepted and failed later with an OverflowError traceback."""
+    numbers = {"pingInterval": "25000", "pingTimeout": "20000", field: value}
+    interval, timeout = numbers["pingInterval"], numbers["pingTimeout"]
+    url = await open_packet_server(
+        f'0{{"sid":"x","upgrades":[],"pingInterval":{interval},"pingTimeout":{timeout},"maxPayload":1000000}}'
+    )
+    sio = make_client(reconnection=False)
+    with pytest.raises(exceptions.ConnectionError, match=f"'{field}' must be a finite number >= 0"):
+        await asyncio.wait_for(sio.connect(url, transports=["polling"]), 10)
+    assert sio.state == "disconnected"
+
+
 async def test_payload_too_large_reaches_the_pending_call(peer_kind, transports, server_factory, make_client):
     """Before: the call failed with DisconnectedError("... (transport error) before the ack arrived")."""
     if peer_kind == "python" and transports != ["websocket"]:
