@@ -37,6 +37,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import uuid
 import weakref
 from collections import deque
@@ -101,8 +102,8 @@ class ParquetSink:
         flush_rows: write a group once this many rows are waiting.
         flush_seconds: write what is waiting at least this often.
         max_pending: rows allowed to wait for the writer; beyond it the sink writes on the
-            calling thread, so a writer that falls behind slows ingest instead of growing
-            memory without bound.
+            calling thread, so a writer that falls far behind slows ingest instead of growing
+            memory without bound (below it the loop never waits for a write).
     """
 
     def __init__(
@@ -111,7 +112,7 @@ class ParquetSink:
         *,
         flush_rows: int = 10_000,
         flush_seconds: float = 1.0,
-        max_pending: int = 30_000,
+        max_pending: int = 50_000,
     ) -> None:
         pa = require_pyarrow()
         # pyarrow's first array maps ~50 MB (its allocator and libraries), once per process:
@@ -149,14 +150,13 @@ class ParquetSink:
     def __call__(self, row: CapturedEvent | tuple[Any, ...]) -> None:
         if self._closed:  # never drop a row silently (a capture logs this and removes the sink)
             raise StoreError(f"{self.path} is closed; start a new ParquetSink to write more rows")
-        self._seq += 1
         pending = self._pending
-        pending.append((self._seq, *row[1:]))
+        pending.append(row)
         n = len(pending)
         if n >= self.flush_rows:
             if n >= self.max_pending:
-                self._flush_now()  # backpressure: the writer is behind; write here
-            else:
+                self._flush_now()  # backpressure: the writer is far behind; write here
+            elif not self._wake.is_set():
                 self._wake.set()
 
     # Public methods
@@ -209,7 +209,10 @@ class ParquetSink:
         with self._write_lock:
             pending = self._pending
             n = len(pending)
-            batch = self._retry + [pending.popleft() for _ in range(n)]  # deque.popleft is thread-safe
+            fresh = [pending.popleft() for _ in range(n)]  # deque.popleft is thread-safe
+            seq = self._seq  # the store's own row numbers, in arrival order
+            batch = self._retry + [(seq + i, *row[1:]) for i, row in enumerate(fresh, 1)]
+            self._seq = seq + n
             self._retry = []
             if not batch:
                 return
@@ -222,6 +225,22 @@ class ParquetSink:
             else:
                 self.error = None
 
+    def _table_in_slices(self, rows: list[tuple[Any, ...]]) -> pa.Table:
+        """:func:`rows_to_table` over slices of at most ``flush_rows`` rows, yielding the GIL
+        between them: pyarrow's conversion of Python values holds the GIL, so one slice
+        bounds how long the event loop can wait for it (a long batch after a backlog would
+        otherwise hold it for tens of milliseconds per column)."""
+        import pyarrow as pa
+
+        step = self.flush_rows
+        if len(rows) <= step:
+            return rows_to_table(rows)
+        tables = []
+        for start in range(0, len(rows), step):
+            tables.append(rows_to_table(rows[start : start + step]))
+            time.sleep(0)  # let the loop thread take the GIL
+        return pa.concat_tables(tables, promote_options="permissive")
+
     def _write(self, batch: list[tuple[Any, ...]]) -> None:
         import pyarrow.parquet as pq
 
@@ -231,7 +250,7 @@ class ParquetSink:
         written: list[Path] = []
         try:
             for event, rows in groups.items():
-                table = rows_to_table(rows)
+                table = self._table_in_slices(rows)
                 directory = event_dir(self.path, event)
                 directory.mkdir(exist_ok=True)
                 self.files_written += 1

@@ -222,3 +222,14 @@ def test_a_closed_sink_refuses_rows_loudly(tmp_path: Path, caplog: pytest.LogCap
     assert len(cap) == 1 and "is closed" in caplog.text
     with pytest.raises(StoreError, match="is closed"):
         cap.store((1, 1.0, "/", "tick", ({"i": 1},)))
+
+
+def test_a_backlog_is_converted_in_slices_with_merged_types(tmp_path: Path) -> None:
+    sink = ParquetSink(tmp_path / "s.parquet", flush_rows=10, flush_seconds=60)
+    try:
+        rows = [(i + 1, 1000.0 + i, "/", "e", ({"n": i} if i < 10 else {"n": float(i), "extra": "x"},)) for i in range(25)]
+        table = sink._table_in_slices(rows)  # 3 slices: int n, then float n and a new column
+        assert table.num_rows == 25 and table.schema.field("n").type == pa.float64()
+        assert table.column("extra").to_pylist()[:10] == [None] * 10
+    finally:
+        sink.close()
