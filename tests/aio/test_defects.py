@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -84,6 +85,27 @@ async def test_an_unexpected_writer_error_closes_the_connection_with_a_reason(se
     assert "UnicodeEncodeError" in (sio.status().last_error or "") or "surrogates" in (sio.status().last_error or "")
     await ev.until(lambda: ev.count("connect") == 2, what="the reconnection")
     assert await sio.call("echo", "back", timeout=5) == "back"
+
+
+async def test_a_call_whose_write_fails_leaves_no_ack_behind(server, make_client):
+    """Before (websocket): the UnicodeEncodeError came straight out of call() and its ack stayed
+    registered; disconnect() then failed that future, which nobody awaited any more:
+    "Future exception was never retrieved" at garbage collection."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        sio = make_client(serializer=RawSurrogateSerializer(), reconnection=False)
+        await sio.connect(server.url, transports=["websocket"])
+        with pytest.raises(exceptions.DisconnectedError):
+            await sio.call("raw", CUT_EMOJI, timeout=10)
+        await sio.disconnect()
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(previous)
+    assert [c.get("message") for c in reported] == []
 
 
 # --- 2. disconnect() while connecting ----------------------------------------------------------
