@@ -3,9 +3,18 @@ summary, and the JupyterLab hint. scripts/check-release runs the same from an in
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -105,3 +114,57 @@ def test_scripts_demo_working_folder_is_git_ignored() -> None:
     paths = [f"{DEFAULT_WORKDIR}/quickstart.ipynb", f"{DEFAULT_WORKDIR}/quickstart.executed.ipynb"]
     proc = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True)
     assert proc.stdout.split() == paths, f"{DEFAULT_WORKDIR}/ is not in .gitignore: saving in the demo would dirty the repository"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _refused(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2).close()
+    except urllib.error.HTTPError:
+        return False  # something answered
+    except OSError:
+        return True
+    return False
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.skipif(importlib.util.find_spec("jupyterlab") is None, reason="needs JupyterLab (the [lab] extra)")
+def test_jupyterlab_starts_on_the_working_copy_quietly_and_stops_with_the_demo_server(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sio_notebook.demo", "--lab-port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "BROWSER": "true"},  # a browser that opens nothing, wherever this runs
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        token_url = re.compile(rf"http://127\.0\.0\.1:{port}/lab\?token=\w+")
+        while not (m := token_url.search(lines[-1] if lines else "")):
+            line = proc.stdout.readline()
+            assert line, "the demo exited before JupyterLab was up:\n" + "".join(lines)
+            lines.append(line)
+        demo_url = re.search(r"demo server: (http://127\.0\.0\.1:\d+)", "".join(lines))
+        assert demo_url, "".join(lines)
+        token = m.group(0).split("token=")[1]
+        # JupyterLab may log its URL a moment before it accepts connections (seen under load)
+        deadline = time.monotonic() + 30
+        while _refused(f"http://127.0.0.1:{port}/api/status") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/quickstart.ipynb?token={token}") as r:
+            assert json.load(r)["path"] == "quickstart.ipynb"  # JupyterLab serves the working folder
+        assert (tmp_path / DEFAULT_WORKDIR / "quickstart.ipynb").exists()
+        # what a newcomer sees up to here: no warnings (JupyterLab logs warnings as "[W ...")
+        assert not [ln for ln in lines if re.match(r"\[[WE] ", ln) or "warning" in ln.lower()], "".join(lines)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode is not None
+    # both servers are gone
+    assert _refused(f"http://127.0.0.1:{port}/api/status"), "JupyterLab is still running"
+    assert _refused(f"{demo_url.group(1)}/socket.io/?EIO=4&transport=polling"), "the demo server is still running"
