@@ -26,7 +26,6 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import BadNamespaceError
@@ -83,12 +82,11 @@ class ReplayProgress(LiveOutput):
 
 
 def _rows_of(source: Any) -> list[Any]:
-    if isinstance(source, (str, os.PathLike, Path)):
+    """The rows of a dataset path, a capture (a snapshot of its buffer) or an iterable of rows."""
+    if isinstance(source, (str, os.PathLike)):
         from .store import read_rows
 
         return list(read_rows(source))
-    if hasattr(source, "tail") and hasattr(source, "__len__"):  # a Capture: a snapshot of its buffer
-        return list(source)
     return list(source)
 
 

@@ -41,7 +41,7 @@ import time
 import uuid
 import weakref
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -478,10 +478,3 @@ def load(path: str | os.PathLike[str]) -> Capture:
     from .capture import Capture
 
     return Capture.load(path)
-
-
-def iter_files(path: str | os.PathLike[str]) -> Iterable[Path]:
-    """The data files of the dataset (for tools that take a file list)."""
-    return sorted(Path(path).glob("event=*/*.parquet"))
-
-

@@ -90,3 +90,18 @@ async def test_outgoing_and_lifecycle_rows_are_not_replayed(client: socketio.Asy
     assert await replay(rows, client, progress=False) == 2
     await echoes.wait_for(2, timeout=10)
     assert [r.args[0]["i"] for r in echoes] == [0, 2]
+
+
+async def test_replay_from_a_dataset_path(client: socketio.AsyncClient, tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    from sio_notebook.notebook.store import ParquetSink
+
+    sink = ParquetSink(tmp_path / "m.parquet")
+    for i in range(50):
+        sink((i + 1, 1000.0 + i, "/custom" if i % 2 else "/", "message", ({"i": i},)))
+    sink.close()
+    echoes = capture(client, "message-back")
+    assert await replay(tmp_path / "m.parquet", client, events="message", progress=False) == 50
+    await echoes.wait_for(50, timeout=10)
+    assert sorted(r.args[0]["i"] for r in echoes) == list(range(50))
+    assert [r.args[0]["i"] for r in echoes if r.namespace == "/custom"] == list(range(1, 50, 2))
