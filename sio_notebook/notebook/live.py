@@ -222,6 +222,12 @@ class LiveOutput:
             update_bundle(bundle, self.display_id)
             self._last = self._last_hooked = bundle
             self.pushes += 1
+        if self.finished():  # nothing will change any more: stop looking at it
+            _shown.discard(self)
+
+    def finished(self) -> bool:
+        """Whether the view can no longer change (then the end-of-cell hook forgets it)."""
+        return False
 
     def show(self) -> None:
         """Display the view now, and not again at the end of this cell."""

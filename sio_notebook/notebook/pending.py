@@ -118,6 +118,9 @@ class Pending(LiveOutput):
             body = f'<span class="sio-err">\u2717 {label}: {escape(self.detail or self.state)}</span>'
         return f'{STYLE}<div class="sio-view sio-pending sio-pending-{self.state}">{body}</div>'
 
+    def finished(self) -> bool:
+        return self.state not in ("pending", "queued")
+
     def _set(self, state: str, detail: str = "") -> None:
         self.state = state
         self.detail = detail
