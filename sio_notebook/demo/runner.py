@@ -296,10 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     needed.update({"nbclient": "demo"} if args.headless else {"jupyterlab": "lab"})
     missing = _missing(needed)
     if missing:
-        what = "JupyterLab is" if missing == ["lab"] else f"the [{','.join(sorted(set(missing)))}] extra is"
-        print(f"{what} not installed in this Python ({sys.executable}). Install it with:", file=sys.stderr)
+        extras = sorted(set(missing))
+        what = "JupyterLab is" if extras == ["lab"] else f"the [{','.join(extras)}] extra{'s are' if len(extras) > 1 else ' is'}"
+        print(f"{what} not installed in this Python ({sys.executable}). Install with:", file=sys.stderr)
         print(f"    {INSTALL_HINT}", file=sys.stderr)
-        if not args.headless and missing == ["lab"]:
+        if extras == ["lab"]:
             print("or execute the notebook without JupyterLab:", file=sys.stderr)
             print("    python -m sio_notebook.demo --headless", file=sys.stderr)
         return 2
