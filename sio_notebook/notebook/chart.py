@@ -292,6 +292,10 @@ class LiveChart(LiveOutput):
             self.capture.remove_observer(self._on_capture_change)
             self.push()
 
+    def finished(self) -> bool:
+        """A closed chart no longer changes (the end-of-cell push then forgets it)."""
+        return self._closed
+
     @property
     def series(self) -> dict[str, tuple[Any, Any]]:
         """``{name: (x values, y values)}`` of the points held (x in epoch seconds)."""

@@ -71,6 +71,9 @@ class ReplayProgress(LiveOutput):
         )
         return f'{STYLE}<div class="sio-view sio-replay">{bar}{html.escape(self.text())}</div>'
 
+    def finished(self) -> bool:
+        return self.state != "replaying"
+
     def update(self, sent: int, state: str | None = None) -> None:
         self.sent = sent
         self.elapsed = time.monotonic() - self.started

@@ -133,6 +133,7 @@ def test_a_new_chart_of_the_same_spec_replaces_the_old_one() -> None:
     second = cap.plot("v")  # the plot cell run again
     client.feed("/", "tick", {"v": 1})
     assert (first.points, other.points, second.points) == (0, 1, 1)
+    assert first.finished() and not second.finished()  # the end-of-cell push forgets the old one
 
 
 def test_nothing_is_drawn_again_when_nothing_changed() -> None:
