@@ -431,6 +431,10 @@ class EngineConnection:
 
     # --- closing ---------------------------------------------------------------------
 
+    def fail(self, reason: str, error: BaseException | None) -> None:
+        """Close now because of ``error`` (e.g. "parse error"): the owner's on_close runs."""
+        self._finish(reason, error)
+
     def _finish(self, reason: str, error: BaseException | None, notify: bool = True) -> None:
         """Mark the connection closed (once) and tell the owner why."""
         if self.closed:

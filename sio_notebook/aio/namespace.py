@@ -3,12 +3,14 @@
 ``on_<event>`` methods handle events (coroutines allowed); ``trigger_event`` dispatches
 and may be overridden for a catch-all. ``emit``/``send``/``call``/``disconnect`` are
 bound to the namespace. A decorator handler registered on the client for the same event
-wins over the method (resolution order in :meth:`AsyncClient._find_handler`).
+wins over the method (resolution order in :meth:`HandlerRegistry.find <.handlers.HandlerRegistry.find>`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .callables import takes_argument
 
 __all__ = ["AsyncClientNamespace"]
 
@@ -20,8 +22,11 @@ class AsyncClientNamespace:
         self.namespace = namespace or "/"
         self.client: Any = None
 
-    def _set_client(self, client: Any) -> None:
+    def attach(self, client: Any) -> None:
+        """Called by the client this namespace is registered with."""
         self.client = client
+
+    _set_client = attach  # python-socketio's name
 
     def is_asyncio_based(self) -> bool:
         return True
@@ -31,11 +36,8 @@ class AsyncClientNamespace:
         handler = getattr(self, "on_" + str(event), None)
         if handler is None:
             return None
-        if event == "disconnect" and args:
-            from .client import _takes_argument
-
-            if not _takes_argument(handler):
-                args = ()
+        if event == "disconnect" and args and not takes_argument(handler):
+            args = ()
         result = handler(*args)
         if hasattr(result, "__await__"):
             result = await result

@@ -31,7 +31,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..aio.client import AsyncClient, ClientStatus, Reason, _describe
+from ..aio.callables import describe_event
+from ..aio.client import AsyncClient, ClientStatus, Reason
 from ..exceptions import DisconnectedError, SocketIOError
 from .dispatcher import Dispatcher
 from .http_session import translate_http_session
@@ -66,7 +67,7 @@ class _LoopSideClient(AsyncClient):
             if inspect.isawaitable(result):  # a coroutine handler given to the thread Client
                 result = self._portal.run(_await(result))
         except Exception:
-            self.logger.exception("error in the handler for %s on namespace %s", _describe(event), ns)
+            self.logger.exception("error in the handler for %s on namespace %s", describe_event(event), ns)
             result = None
         if ack is not None:
             self._portal.call_soon(self._send_ack, ns, ack, result)
@@ -193,7 +194,7 @@ class Client:
 
         if not isinstance(namespace_handler, ClientNamespace):
             raise ValueError("Not a ClientNamespace instance (use AsyncClientNamespace with AsyncClient)")
-        namespace_handler._set_client(self)
+        namespace_handler.attach(self)
         self._async.namespace_handlers[namespace_handler.namespace] = namespace_handler
 
     def on_any(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:

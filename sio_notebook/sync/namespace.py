@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..aio.callables import takes_argument
+
 __all__ = ["ClientNamespace"]
 
 
@@ -17,8 +19,11 @@ class ClientNamespace:
         self.namespace = namespace or "/"
         self.client: Any = None
 
-    def _set_client(self, client: Any) -> None:
+    def attach(self, client: Any) -> None:
+        """Called by the client this namespace is registered with."""
         self.client = client
+
+    _set_client = attach  # python-socketio's name
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -28,11 +33,8 @@ class ClientNamespace:
         handler = getattr(self, "on_" + str(event), None)
         if handler is None:
             return None
-        if event == "disconnect" and args:
-            from ..aio.client import _takes_argument
-
-            if not _takes_argument(handler):
-                args = ()
+        if event == "disconnect" and args and not takes_argument(handler):
+            args = ()
         return handler(*args)
 
     def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> None:
