@@ -25,6 +25,7 @@ from typing import Any
 
 from ..exceptions import DisconnectedError, TimeoutError
 from ..sansio.session import ClientSession
+from ..sansio.state import CONNECTED, DISCONNECTED
 from .acks import Ack, AckRequest, fail_acks
 from .callables import Handler
 from .connector import Connector
@@ -40,6 +41,7 @@ from .runtime import ClientRuntime
 from .status import ClientStatus, Reason
 
 __all__ = ["AsyncClient", "ClientStatus", "Reason"]
+
 
 
 class AsyncClient:
@@ -199,7 +201,7 @@ class AsyncClient:
     @property
     def connected(self) -> bool:
         """True while the client is connected (not while connecting or reconnecting)."""
-        return self._rt.state == "connected"
+        return self._rt.state is CONNECTED
 
     @property
     def namespaces(self) -> dict[str, str]:
@@ -208,8 +210,8 @@ class AsyncClient:
 
     @property
     def state(self) -> str:
-        """``disconnected``, ``connecting``, ``connected`` or ``reconnecting``."""
-        return self._rt.state
+        """``disconnected``, ``connecting``, ``connected`` or ``reconnecting`` (a ClientState's value)."""
+        return self._rt.state.value
 
     def get_sid(self, namespace: str | None = None) -> str | None:
         """The Socket.IO sid of a namespace (python-socketio falls back to the Engine.IO sid)."""
@@ -232,7 +234,7 @@ class AsyncClient:
             ping_age = max(0.0, time.monotonic() - engine.protocol.last_ping)
             ping_interval = engine.protocol.info.ping_interval
         return ClientStatus(
-            state=rt.state,
+            state=rt.state.value,
             url=rt.url_text,
             sid=rt.sid,
             transport=self.transport(),
@@ -433,7 +435,7 @@ class AsyncClient:
                 fail_acks(lost, DisconnectedError("the client disconnected before the ack arrived"))
         for ns in connected:
             await self._dispatch.call_disconnect(ns, Reason.CLIENT_DISCONNECT)
-        if rt.state != "disconnected":
+        if rt.state is not DISCONNECTED:
             await connector.close_for_good(Reason.CLIENT_DISCONNECT)
         await connector.closers_done()
 
@@ -444,7 +446,7 @@ class AsyncClient:
     async def wait(self) -> None:
         """Wait until the client is disconnected for good (reconnections included)."""
         rt = self._rt
-        if rt.state != "disconnected":
+        if rt.state is not DISCONNECTED:
             if rt.gone is None:
                 rt.gone = asyncio.Event()
             await rt.gone.wait()

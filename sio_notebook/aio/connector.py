@@ -18,6 +18,7 @@ import aiohttp
 
 from ..exceptions import ConnectionError, DisconnectedError
 from ..sansio.session import NamespaceState
+from ..sansio.state import CONNECTED, DISCONNECTED, RECONNECTING, SETTLING, ClientEvent
 from ..sansio.url import parse_url, redact_url
 from .acks import fail_acks
 from .callables import resolve_option
@@ -29,6 +30,7 @@ from .retries import RetryDriver
 from .runtime import ClientRuntime
 
 __all__ = ["ConnectTarget", "Connector"]
+
 
 
 class ConnectTarget:
@@ -73,7 +75,7 @@ class Connector:
     def begin(self, url: Any, headers: Any, auth: Any, transports: Any, namespaces: Any, socketio_path: str) -> None:
         """The synchronous part of connect(): validate, record, and become ``connecting``."""
         rt, target = self.runtime, self.target
-        if rt.state != "disconnected":
+        if rt.state is not DISCONNECTED:
             raise ConnectionError("Already connected")
         rt.reconnect_abort = False
         target.transports = check_transports(transports)
@@ -90,7 +92,7 @@ class Connector:
         rt.reconnect_attempts = 0
         for ns in target.namespaces:
             rt.session.want(ns)
-        rt.set_state("connecting")
+        rt.move(ClientEvent.CONNECT)
 
     async def finish(
         self,
@@ -118,11 +120,11 @@ class Connector:
                 raise _aborted() from None
             rt.last_error = str(exc)
             if retry and self.options().reconnection and isinstance(exc, ConnectionError):
-                rt.set_state("reconnecting")
+                rt.move(ClientEvent.LOSE)
                 await reconnect()
                 if rt.abort_requested():
                     raise _aborted() from None
-                if rt.state != "connected":
+                if rt.state is not CONNECTED:
                     raise ConnectionError(f"could not connect to {rt.url_text}: {rt.last_error}") from exc
                 return
             for ns in namespaces:
@@ -137,7 +139,7 @@ class Connector:
             if rt.abort_requested():
                 await connector.closers_done()
                 raise _aborted()
-            if failed and rt.state == "reconnecting" and not any(ns in rt.connect_errors for ns in failed):
+            if failed and rt.state is RECONNECTING and not any(ns in rt.connect_errors for ns in failed):
                 # Every namespace connected, then the connection dropped before we got
                 # here: the client already reported connect/disconnect and is reconnecting
                 # on its own. That is not a failed connect(); don't stop the reconnection.
@@ -207,7 +209,7 @@ class Connector:
         for ns in session.wanted_namespaces():
             session.want(ns, auth)
         engine.send(session.engine_opened())
-        if runtime.state == "connecting" or runtime.state == "reconnecting":
+        if runtime.state in SETTLING:
             runtime.notify_status()
 
     async def _http_for_connection(self, options: ClientOptions) -> tuple[aiohttp.ClientSession, NetworkOptions]:
@@ -323,7 +325,7 @@ class Connector:
         if reason is not None:
             runtime.disconnect_reason = reason
         runtime.sid = None
-        runtime.set_state("disconnected")
+        runtime.move(ClientEvent.CLOSE)
         if runtime.gone is not None:
             runtime.gone.set()
         runtime.namespaces_changed()

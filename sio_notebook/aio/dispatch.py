@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConnectionError, DisconnectedError, PayloadTooLargeError
 from ..sansio.engineio import Frame
 from ..sansio.session import AckReceived, Connected, ConnectError, EventReceived, ServerDisconnected
+from ..sansio.state import CONNECTING, DISCONNECTED, SETTLING, ClientEvent
 from .acks import AckRequest, answer_args, fail_acks
 from .callables import ACK_CALLBACK, Handler, describe_event, is_awaitable
 from .engine import PARSE_ERROR
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .retries import RetryDriver
 
 __all__ = ["Dispatch", "RunHandler"]
+
 
 #: ``run_handler(handler, args, namespace, ack_request, event)``: the handler runner.
 RunHandler = Callable[[Handler, tuple[Any, ...], str, "AckRequest | None", Any], None]
@@ -105,7 +107,7 @@ class Dispatch:
     def on_engine_close(self, reason: str, error: BaseException | None) -> None:
         """The Engine.IO connection ended without our asking: maybe reconnect."""
         runtime = self.runtime
-        if runtime.state == "disconnected":
+        if runtime.state is DISCONNECTED:
             return
         runtime.disconnect_reason = reason
         if error is not None:
@@ -123,7 +125,7 @@ class Dispatch:
         runtime.namespaces_changed()
         if runtime.reconnect_task is not None and not runtime.reconnect_task.done():
             return  # the running reconnection loop sees the closed engine
-        if runtime.state == "connecting":
+        if runtime.state is CONNECTING:
             return  # connect() is waiting and will report the failure
         if self.options().reconnection and runtime.session.wanted_namespaces():
             self.start_reconnect()
@@ -141,8 +143,8 @@ class Dispatch:
             if self.registry.any_out:
                 for packet in event.flushed:
                     self.fire_outgoing(event.namespace, packet.data)
-        if runtime.state in ("connecting", "reconnecting") and runtime.all_settled():
-            runtime.set_state("connected")
+        if runtime.state in SETTLING and runtime.all_settled():
+            runtime.move(ClientEvent.SETTLE)
         self.logger.info("namespace %s connected (sid %s%s)", event.namespace, event.sid,
                          ", recovered" if event.recovered else "")
         self.retries.namespace_connected(event.namespace)  # JS 4.8.2: before the connect handlers
@@ -175,8 +177,8 @@ class Dispatch:
         runtime = self.runtime
         if not runtime.session.wanted_namespaces():
             self.spawn_close(runtime.disconnect_reason or Reason.SERVER_DISCONNECT)
-        elif runtime.state in ("connecting", "reconnecting") and runtime.all_settled():
-            runtime.set_state("connected")
+        elif runtime.state in SETTLING and runtime.all_settled():
+            runtime.move(ClientEvent.SETTLE)
 
     # --- handlers --------------------------------------------------------------------
 

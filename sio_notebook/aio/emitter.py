@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exceptions import BadNamespaceError, DisconnectedError, TimeoutError
 from ..sansio.socketio import EVENT, RESERVED_EVENTS, Packet, Serializer
+from ..sansio.state import DISCONNECTED
 from .acks import Ack, fail_acks
 from .callables import Handler
 from .dispatch import Dispatch
@@ -22,6 +23,7 @@ from .retries import RetryDriver
 from .runtime import ClientRuntime
 
 __all__ = ["Emitter"]
+
 
 
 class Emitter:
@@ -76,7 +78,7 @@ class Emitter:
         """``[event, *arguments]`` of an emit, after the checks every emit makes first."""
         if isinstance(event, str) and event in RESERVED_EVENTS:
             raise ValueError(f"{event!r} is a reserved event name and cannot be emitted")
-        if self.runtime.state == "disconnected":
+        if self.runtime.state is DISCONNECTED:
             raise BadNamespaceError(f"{namespace} is not a connected namespace (the client is not connected)")
         if type(data) is tuple:
             return [event, *data]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..exceptions import ConnectionError, DisconnectedError
 from ..sansio.backoff import backoff_delay
+from ..sansio.state import CONNECTED, DISCONNECTED, RECONNECTING, ClientEvent
 from .acks import fail_acks
 from .connector import Connector
 from .dispatch import Dispatch
@@ -20,6 +21,7 @@ from .options import ClientOptions
 from .runtime import ClientRuntime
 
 __all__ = ["Reconnector"]
+
 
 
 class Reconnector:
@@ -36,7 +38,7 @@ class Reconnector:
     def start(self) -> None:
         """A connection was lost and namespaces are still wanted: reconnect in a task."""
         runtime = self.runtime
-        runtime.set_state("reconnecting")
+        runtime.move(ClientEvent.LOSE)
         runtime.reconnect_task = asyncio.get_running_loop().create_task(self.run())
 
     async def stop(self) -> None:
@@ -57,7 +59,7 @@ class Reconnector:
         engine = runtime.engine
         if engine is not None:
             await engine.wait_closed()
-        while runtime.state == "reconnecting" and not runtime.reconnect_abort:
+        while runtime.state is RECONNECTING and not runtime.reconnect_abort:
             options = self.options()
             if options.reconnection_attempts and attempt >= options.reconnection_attempts:
                 logger.warning("reconnection failed after %d attempts: giving up", attempt)
@@ -87,22 +89,22 @@ class Reconnector:
                 await connector.close_for_good(None)
                 return
             await connector.wait_for_namespaces(max(options.request_timeout, 1))
-            if runtime.engine_open() and runtime.state == "connected":
+            if runtime.engine_open() and runtime.state is CONNECTED:
                 runtime.reconnect_task = None
                 dispatch.fire_lifecycle("reconnect", attempt)
                 return
-            if runtime.state == "disconnected":
+            if runtime.state is DISCONNECTED:
                 return
             engine = runtime.engine
             if engine is not None and not engine.closed:
                 if not runtime.session.wanted_namespaces():
                     return
                 if runtime.all_settled():
-                    runtime.set_state("connected")
+                    runtime.move(ClientEvent.SETTLE)
                     runtime.reconnect_task = None
                     dispatch.fire_lifecycle("reconnect", attempt)
                     return
                 await engine.close()
                 _, lost = runtime.session.engine_lost()
                 fail_acks(lost, DisconnectedError("the reconnection attempt failed before the ack arrived"))
-            runtime.set_state("reconnecting")
+            runtime.move(ClientEvent.LOSE)

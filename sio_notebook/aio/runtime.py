@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..sansio.session import ClientSession, NamespaceState
+from ..sansio.state import DISCONNECTED, ClientEvent, ClientState, next_client_state
 from .engine import EngineConnection
 
 __all__ = ["ClientRuntime"]
@@ -26,8 +27,8 @@ class ClientRuntime:
     def __init__(self, session: ClientSession, logger: logging.Logger) -> None:
         self.session = session
         self.logger = logger
-        #: ``disconnected``, ``connecting``, ``connected`` or ``reconnecting``.
-        self.state = "disconnected"
+        #: Moved only by :meth:`move`, through the transition table (sansio/state.py).
+        self.state: ClientState = DISCONNECTED
         #: The current Engine.IO connection (None between connections).
         self.engine: EngineConnection | None = None
         #: The Engine.IO sid of the current connection.
@@ -55,8 +56,10 @@ class ClientRuntime:
 
     # --- state -----------------------------------------------------------------------
 
-    def set_state(self, state: str) -> None:
-        if state != self.state:
+    def move(self, event: ClientEvent) -> None:
+        """Apply ``event`` (LocalProtocolError if illegal); status listeners hear of a change."""
+        state = next_client_state(self.state, event)
+        if state is not self.state:
             self.state = state
             self.notify_status()
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from ..exceptions import BadNamespaceError, BufferFullError, RemoteProtocolError
@@ -44,6 +43,7 @@ from .socketio import (
     Packet,
     Serializer,
 )
+from .state import NamespaceEvent, NamespaceState, next_namespace_state
 
 __all__ = [
     "ClientSession",
@@ -64,13 +64,6 @@ V2_SERVER_MESSAGE = (
 
 #: What to do when the offline buffer is full: raise BufferFullError, or drop.
 OVERFLOW_POLICIES = ("error", "drop_oldest", "drop_newest")
-
-
-class NamespaceState(Enum):
-    CONNECTING = "connecting"  # CONNECT sent (or to be sent once the engine is open)
-    CONNECTED = "connected"
-    FAILED = "failed"  # CONNECT_ERROR: not retried
-    CLOSED = "closed"  # DISCONNECT from either side: not retried
 
 
 _CONNECTED = NamespaceState.CONNECTED
@@ -149,6 +142,10 @@ class _Namespace:
     # after them.
     early_offset: str | None = None
 
+    def move(self, event: NamespaceEvent) -> None:
+        """Apply ``event`` through the transition table (sansio/state.py)."""
+        self.state = next_namespace_state(self.state, event)
+
 
 class ClientSession:
     """Socket.IO client state across Engine.IO connections (see the module docstring)."""
@@ -221,13 +218,12 @@ class ClientSession:
         if ns is None or ns.state in (NamespaceState.FAILED, NamespaceState.CLOSED):
             ns = self._namespaces[namespace] = _Namespace(namespace)
         ns.auth = auth
-        ns.state = NamespaceState.CONNECTING if ns.state is not NamespaceState.CONNECTED else ns.state
 
     def connect_frames(self, namespace: str, auth: Any = None) -> list[Frame]:
         """The CONNECT for ``namespace`` (§2.4), with recovery fields when a pid is held."""
         ns = self._namespaces[namespace]
         ns.auth = auth
-        ns.state = NamespaceState.CONNECTING
+        ns.move(NamespaceEvent.SEND_CONNECT)
         ns.connect_sent = True
         ns.early_events = []
         ns.early_offset = None
@@ -248,7 +244,7 @@ class ClientSession:
         if ns is None:
             return [], ()
         was_sent = ns.connect_sent and self.engine_open
-        ns.state = NamespaceState.CLOSED
+        ns.move(NamespaceEvent.LEAVE)
         ns.pid = None
         lost = tuple(ns.pending_acks.values()) + self._drop_buffered(namespace)
         ns.pending_acks.clear()
@@ -343,8 +339,7 @@ class ClientSession:
         for ns in self._namespaces.values():
             if ns.state is NamespaceState.CONNECTED:
                 was_connected.append(ns.name)
-            if ns.state in (NamespaceState.CONNECTED, NamespaceState.CONNECTING):
-                ns.state = NamespaceState.CONNECTING
+            ns.move(NamespaceEvent.ENGINE_LOST)  # connected or connecting: to reconnect
             ns.sid = None
             ns.connect_sent = False
             lost.extend(ns.pending_acks.values())
@@ -357,7 +352,7 @@ class ClientSession:
         for ns in self._namespaces.values():
             lost.extend(ns.pending_acks.values())
             ns.pending_acks.clear()
-            ns.state = NamespaceState.CLOSED
+            ns.move(NamespaceEvent.GIVE_UP)
         lost.extend(item.token for item in self._buffer if item.token is not None)
         self._buffer.clear()
         self.engine_open = False
@@ -407,7 +402,7 @@ class ClientSession:
                 message_text, extra = str(data.get("message", "")), data.get("data")
             else:
                 message_text, extra = str(data), None
-            ns.state = NamespaceState.FAILED
+            ns.move(NamespaceEvent.REFUSED)
             ns.pid = None
             lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
             ns.pending_acks.clear()
@@ -415,7 +410,7 @@ class ClientSession:
         if ptype is DISCONNECT:
             if ns is None or ns.state not in (NamespaceState.CONNECTED, NamespaceState.CONNECTING):
                 return []
-            ns.state = NamespaceState.CLOSED
+            ns.move(NamespaceEvent.KICKED)
             ns.pid = None
             lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
             ns.pending_acks.clear()
@@ -430,7 +425,7 @@ class ClientSession:
         data = packet.data or {}
         sid = data.get("sid")
         if not isinstance(sid, str):
-            ns.state = NamespaceState.FAILED
+            ns.move(NamespaceEvent.REFUSED)
             ns.pid = None
             lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
             ns.pending_acks.clear()
@@ -444,7 +439,7 @@ class ClientSession:
             ns.offset = ns.early_offset  # the replay is delivered now, with the connect
         ns.early_offset = None
         ns.sid = sid
-        ns.state = NamespaceState.CONNECTED
+        ns.move(NamespaceEvent.ACCEPTED)
         ns.next_ack_id = 0 if not ns.recovered else ns.next_ack_id
         flushed = self._take_buffered(ns.name)
         events: list[Any] = [Connected(ns.name, sid, ns.recovered, tuple(item.packet for item in flushed))]
