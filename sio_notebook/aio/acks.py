@@ -11,24 +11,22 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from ..sansio.acks import AckKind, callback_args, told_of_loss
 from .callables import Handler
-from .engine import EngineConnection
 
-__all__ = ["Ack", "AckRequest", "RunCallback", "answer_args", "fail_acks"]
+__all__ = ["Ack", "AckRequest", "RunCallback", "fail_acks"]
 
 #: ``run_callback(callback, args)``: runs a user callback the way handlers run.
 RunCallback = Callable[[Handler, list[Any]], None]
 
 
 class Ack:
-    """An ack token: what to do when the server answers (or never will).
+    """An ack token: a future (``call()``), a callback, or the library's continuation.
 
-    Three kinds: a future (``call()``), a plain callback ``cb(*args)``, and an
-    error-first callback ``cb(err, *args)`` (emits with a timeout). JS 4.7.5 rules on
-    loss: futures and error-first callbacks get the error; plain callbacks are dropped.
+    What an answer or a loss does to it is decided by :mod:`sio_notebook.sansio.acks`.
     """
 
-    __slots__ = ("callback", "future", "error_first", "run_callback", "timer", "done", "on_loop")
+    __slots__ = ("callback", "future", "kind", "run_callback", "timer", "done", "on_loop")
 
     def __init__(
         self,
@@ -43,7 +41,12 @@ class Ack:
         self.on_loop = on_loop
         self.callback = callback
         self.future = future
-        self.error_first = error_first
+        if on_loop is not None:
+            self.kind = AckKind.INTERNAL
+        elif future is not None:
+            self.kind = AckKind.FUTURE
+        else:
+            self.kind = AckKind.ERROR_FIRST if error_first else AckKind.CALLBACK
         self.run_callback = run_callback
         self.timer: asyncio.TimerHandle | None = None
         self.done = False
@@ -61,7 +64,7 @@ class Ack:
             if not self.future.done():
                 self.future.set_result(args)
         elif self.callback is not None and self.run_callback is not None:
-            self.run_callback(self.callback, [None, *args] if self.error_first else args)
+            self.run_callback(self.callback, callback_args(self.kind, args))
 
     def fail(self, error: BaseException) -> None:
         """The answer can no longer come (loss, timeout, refusal)."""
@@ -70,9 +73,12 @@ class Ack:
         self.done = True
         if self.timer is not None:
             self.timer.cancel()
-        if self.future is not None and not self.future.done():
-            self.future.set_exception(error)
-        elif self.error_first and self.callback is not None and self.run_callback is not None:
+        if not told_of_loss(self.kind):
+            return
+        if self.future is not None:
+            if not self.future.done():
+                self.future.set_exception(error)
+        elif self.callback is not None and self.run_callback is not None:
             self.run_callback(self.callback, [error])
 
 
@@ -83,19 +89,10 @@ def fail_acks(tokens: tuple[Any, ...], error: BaseException) -> None:
 
 
 class AckRequest:
-    """A server's ack request: its id and the connection it arrived on."""
+    """A server's ack request: its id and the connection it arrived on (the session's count)."""
 
-    __slots__ = ("id", "engine")
+    __slots__ = ("id", "connection")
 
-    def __init__(self, ack_id: int, engine: EngineConnection | None) -> None:
+    def __init__(self, ack_id: int, connection: int) -> None:
         self.id = ack_id
-        self.engine = engine
-
-
-def answer_args(result: Any) -> list[Any]:
-    """A handler's return value as ack arguments: a tuple is several, None is none."""
-    if type(result) is tuple:
-        return list(result)
-    if result is None:
-        return []
-    return [result]
+        self.connection = connection

@@ -15,13 +15,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ConnectionError, DisconnectedError, PayloadTooLargeError
+from ..exceptions import ConnectionError, DisconnectedError
+from ..sansio.acks import loss_error
 from ..sansio.engineio import Frame
-from ..sansio.session import AckReceived, Connected, ConnectError, EventReceived, ServerDisconnected
+from ..sansio.session import AckReceived, CloseConnection, Connected, ConnectError, EventReceived, ServerDisconnected
 from ..sansio.state import CONNECTING, DISCONNECTED, SETTLING, ClientEvent
-from .acks import AckRequest, answer_args, fail_acks
+from .acks import AckRequest, fail_acks
 from .callables import ACK_CALLBACK, Handler, describe_event, is_awaitable
-from .engine import PARSE_ERROR
 from .handlers import HandlerRegistry
 from .options import ClientOptions
 from .runtime import ClientRuntime
@@ -77,16 +77,7 @@ class Dispatch:
     def on_message(self, message: Frame) -> None:
         """One Engine.IO message: decode and dispatch, in arrival order."""
         runtime = self.runtime
-        try:
-            events = runtime.session.receive(message)
-        except ValueError as exc:  # RemoteProtocolError: malformed packet
-            self.logger.warning("malformed packet from the server (%s): closing with 'parse error'", exc)
-            runtime.last_error = str(exc)
-            engine = runtime.engine
-            if engine is not None:
-                engine.fail(PARSE_ERROR, exc)
-            return
-        for event in events:
+        for event in runtime.session.feed(message):
             if type(event) is EventReceived:
                 runtime.events_in += 1
                 self.dispatch_event(event)
@@ -98,6 +89,20 @@ class Dispatch:
                 self._on_namespace_error(event)
             elif type(event) is ServerDisconnected:
                 self._on_server_disconnect(event)
+            elif type(event) is CloseConnection:
+                self._on_close_decision(event)
+
+    def _on_close_decision(self, event: CloseConnection) -> None:
+        """The session decided the connection ends: fail it, or close for good."""
+        runtime = self.runtime
+        if event.reconnect:
+            self.logger.warning("malformed packet from the server (%s): closing with %r", event.error, event.reason)
+            runtime.last_error = str(event.error)
+            engine = runtime.engine
+            if engine is not None:
+                engine.fail(event.reason, event.error)
+        else:  # no namespace left: JS closes the engine, with no reconnection
+            self.spawn_close(runtime.disconnect_reason or event.reason)
 
     def on_ping(self) -> None:
         """A server ping arrived (and was answered): the ``ping`` lifecycle event."""
@@ -113,11 +118,7 @@ class Dispatch:
         if error is not None:
             runtime.last_error = f"{reason}: {error}"
         was_connected, lost = runtime.session.engine_lost()
-        if isinstance(error, PayloadTooLargeError):  # the cause the caller can act on
-            fail_acks(lost, PayloadTooLargeError(
-                f"the connection was lost before the ack arrived: {error}", error.status))
-        else:
-            fail_acks(lost, DisconnectedError(f"the connection was lost ({reason}) before the ack arrived"))
+        fail_acks(lost, loss_error(reason, error))
         self.retries.connection_lost()
         self.logger.info("connection lost: %s", reason)
         for ns in was_connected:
@@ -173,11 +174,10 @@ class Dispatch:
         self._after_namespace_loss()
 
     def _after_namespace_loss(self) -> None:
-        """JS rule: when no namespace is left active, close the engine; no reconnection."""
+        """The others may all be settled now (with none left, the session's
+        CloseConnection follows instead)."""
         runtime = self.runtime
-        if not runtime.session.wanted_namespaces():
-            self.spawn_close(runtime.disconnect_reason or Reason.SERVER_DISCONNECT)
-        elif runtime.state in SETTLING and runtime.all_settled():
+        if runtime.session.wanted_namespaces() and runtime.state in SETTLING and runtime.all_settled():
             runtime.move(ClientEvent.SETTLE)
 
     # --- handlers --------------------------------------------------------------------
@@ -196,7 +196,7 @@ class Dispatch:
         ack: AckRequest | None = None
         if event.ack_id is not None:
             # The request belongs to this connection: its ack ids mean nothing on the next.
-            ack = AckRequest(event.ack_id, self.runtime.engine)
+            ack = AckRequest(event.ack_id, self.runtime.session.connection)
         if handler is None:
             if ack is not None:
                 self.answer_ack(ns, ack, None)
@@ -264,17 +264,16 @@ class Dispatch:
         handler outlived a reconnection) the answer is dropped, because the server
         numbers ack ids per connection and would take it for another request.
         """
-        engine = ack.engine
-        if engine is None or engine.closed or engine is not self.runtime.engine:
-            self.logger.info("dropping the answer to ack request %s on %s: its connection is gone", ack.id, ns)
-            return
-        args = answer_args(result)
-        session = self.runtime.session
+        runtime = self.runtime
+        engine, session = runtime.engine, runtime.session
         try:
-            frames = session.ack_frames(ns, ack.id, args)
+            frames = session.answer_frames(ns, ack.id, result, ack.connection)
         except (TypeError, ValueError) as exc:
             self.logger.error("cannot send the ack for %s: %s", ns, exc)
-            frames = session.ack_frames(ns, ack.id, [])
+            frames = session.answer_frames(ns, ack.id, None, ack.connection)
+        if frames is None or engine is None or engine.closed:
+            self.logger.info("dropping the answer to ack request %s on %s: its connection is gone", ack.id, ns)
+            return
         engine.send(frames)
 
     def fire_outgoing(self, ns: str, packet_args: Any) -> None:

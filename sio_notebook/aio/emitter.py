@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import BadNamespaceError, DisconnectedError, TimeoutError
-from ..sansio.socketio import EVENT, RESERVED_EVENTS, Packet, Serializer
+from ..sansio.socketio import EVENT, Packet, Serializer, check_event_name
 from ..sansio.state import DISCONNECTED
 from .acks import Ack, fail_acks
 from .callables import Handler
@@ -76,8 +76,8 @@ class Emitter:
 
     def event_args(self, event: Any, data: Any, namespace: str) -> list[Any]:
         """``[event, *arguments]`` of an emit, after the checks every emit makes first."""
-        if isinstance(event, str) and event in RESERVED_EVENTS:
-            raise ValueError(f"{event!r} is a reserved event name and cannot be emitted")
+        if isinstance(event, str):
+            check_event_name(event)  # before anything else, as python-socketio does
         if self.runtime.state is DISCONNECTED:
             raise BadNamespaceError(f"{namespace} is not a connected namespace (the client is not connected)")
         if type(data) is tuple:

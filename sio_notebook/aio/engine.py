@@ -28,19 +28,15 @@ import aiohttp
 
 from ..exceptions import ConnectionError, PayloadTooLargeError, ProtocolError, TransportError
 from ..sansio import engineio
-from ..sansio.engineio import EngineProtocol, Frame
+from ..sansio.engineio import EngineProtocol, Frame, encode_messages
+from ..sansio.reasons import CLIENT_DISCONNECT, PARSE_ERROR, PING_TIMEOUT, TRANSPORT_CLOSE, TRANSPORT_ERROR
+from ..sansio.upgrade import Upgrade
 from ..sansio.url import EngineURL
 from .network import NetworkOptions
 from .transports import PollingTransport, WebSocketTransport
 
 __all__ = ["EngineConnection"]
 
-#: Disconnect reasons (reference/protocol.md §4.7).
-TRANSPORT_CLOSE = "transport close"
-TRANSPORT_ERROR = "transport error"
-PING_TIMEOUT = "ping timeout"
-PARSE_ERROR = "parse error"
-CLIENT_DISCONNECT = "client disconnect"
 
 #: A polling body is dispatched this many packets at a time, yielding to the loop in
 #: between: a body of 10^6 packets must not freeze every other task for seconds.
@@ -149,13 +145,11 @@ class EngineConnection:
     def send(self, messages: list[Frame]) -> None:
         """Queue Engine.IO messages (Socket.IO packets) for the writer; never blocks.
 
-        Text messages get the ``4`` type prefix; binary ones go as they are (§1.3).
+        The core's codec frames them (§1.3: text gets the ``4`` type prefix).
         """
         if self.closed:
             raise TransportError("the Engine.IO connection is closed")
-        outbox = self._outbox
-        for message in messages:
-            outbox.append("4" + message if type(message) is str else message)
+        self._outbox += encode_messages(messages)
         self._wake.set()
 
     @property
@@ -379,10 +373,15 @@ class EngineConnection:
             self._arm_watchdog()  # a ping moved the deadline: sleep until the new one
 
     async def _upgrade(self) -> None:
-        """§1.6: probe, pause polling, send upgrade, switch. Failure keeps polling."""
+        """§1.6: probe, pause polling, send upgrade, switch. Failure keeps polling.
+
+        The steps and their frames are :class:`~sio_notebook.sansio.upgrade.Upgrade`'s;
+        this method opens the socket, waits for polling to drain, and swaps transports.
+        """
         assert self.protocol is not None
         sid = self.protocol.info.sid
         ws: WebSocketTransport | None = None
+        upgrade = Upgrade()
         try:
             ws = await WebSocketTransport.open(
                 self._http,
@@ -393,20 +392,18 @@ class EngineConnection:
                 extra=self._ws_options,
                 network=self._network,
             )
-            await ws.write([engineio.PROBE])
-            answer = await ws.read_one(self._request_timeout)
-            if answer != engineio.PROBE_ANSWER:
-                raise TransportError(f"unexpected answer to the upgrade probe: {str(answer)[:40]!r}")
+            await ws.write(upgrade.start())
+            upgrade.receive(await ws.read_one(self._request_timeout))  # UpgradeFailed: stay on polling
             self._reader_paused = asyncio.Event()
             self._upgrade_done = asyncio.Event()
-            self._upgrading = True
+            self._upgrading = upgrade.pausing  # step 3: no new GET or POST
             self._wake.set()
             await asyncio.wait_for(self._reader_paused.wait(), self._request_timeout + 10)
             await asyncio.wait_for(self._writer_idle.wait(), self._request_timeout + 10)
             if self.closed:
                 await ws.close()
                 return
-            await ws.write([engineio.UPGRADE])
+            await ws.write(upgrade.switch())
             polling, self.transport = self.transport, ws
             if isinstance(polling, PollingTransport):
                 polling.release_connections()  # issue 10 §2.4: no idle sockets left behind
@@ -424,7 +421,8 @@ class EngineConnection:
             if ws is not None and self.transport is not ws:
                 await ws.close()
         finally:
-            self._upgrading = False
+            upgrade.fail()  # a no-op once switched
+            self._upgrading = upgrade.pausing
             if self._upgrade_done is not None:
                 self._upgrade_done.set()
             self._wake.set()

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import CLIENT_DISCONNECT, PARSE_ERROR, PING_TIMEOUT, TRANSPORT_CLOSE, TRANSPORT_ERROR
+from ..sansio import reasons
 
 __all__ = ["ClientStatus", "Reason"]
 
 
 class Reason:
-    """Disconnect reasons passed to ``disconnect`` handlers."""
+    """Disconnect reasons passed to ``disconnect`` handlers (the vocabulary: sansio/reasons.py)."""
 
-    CLIENT_DISCONNECT = CLIENT_DISCONNECT
-    SERVER_DISCONNECT = "server disconnect"
-    TRANSPORT_ERROR = TRANSPORT_ERROR
-    TRANSPORT_CLOSE = TRANSPORT_CLOSE
-    PING_TIMEOUT = PING_TIMEOUT
-    PARSE_ERROR = PARSE_ERROR
+    CLIENT_DISCONNECT = reasons.CLIENT_DISCONNECT
+    SERVER_DISCONNECT = reasons.SERVER_DISCONNECT
+    TRANSPORT_ERROR = reasons.TRANSPORT_ERROR
+    TRANSPORT_CLOSE = reasons.TRANSPORT_CLOSE
+    PING_TIMEOUT = reasons.PING_TIMEOUT
+    PARSE_ERROR = reasons.PARSE_ERROR
 
 
 @dataclass(frozen=True, slots=True)

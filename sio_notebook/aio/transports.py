@@ -11,15 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 import socket
 from typing import Any, NoReturn
 
 import aiohttp
 
 from ..exceptions import ConnectionError, PayloadTooLargeError, RemoteProtocolError, TransportError
-from ..sansio import engineio
+from ..sansio import engineio, polling
 from ..sansio.engineio import Frame
+from ..sansio.polling import describe_http_error, is_engineio_error
 from ..sansio.url import EngineURL
 from .network import NetworkOptions, describe_os_error
 
@@ -88,42 +88,6 @@ class _WaitForTimeout:  # pragma: no cover - Python 3.10 only
         if self._expired and exc_type is asyncio.CancelledError:
             raise asyncio.TimeoutError
         return False
-
-#: At most this many Engine.IO packets per POST body. python-engineio's server decodes
-#: at most 16 packets per body (``Payload.max_decode_packets``) and *silently drops* a
-#: longer body (it logs the ValueError and still answers 200). The Node server has no
-#: such limit; staying under it costs a few more POSTs in a burst and loses nothing.
-MAX_PACKETS_PER_POST = 16
-
-
-def describe_http_error(status: int, body: str) -> tuple[str, Any]:
-    """What the server said in an error response (§1.9), as a sentence and the JSON."""
-    data: Any = None
-    try:
-        data = json.loads(body) if body else None
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and "message" in data:
-        code = data.get("code")
-        text = f"the server answered HTTP {status}: {data['message']}" + (
-            f" (Engine.IO error code {code})" if code is not None else ""
-        )
-    elif status == 413:
-        text = "the server answered HTTP 413: the payload is larger than its maxHttpBufferSize"
-    else:
-        snippet = body.strip()[:120]
-        text = f"the server answered HTTP {status}" + (f": {snippet!r}" if snippet else "")
-    return text, data
-
-
-def _is_engineio_error(data: Any) -> bool:
-    """Whether an error body came from an Engine.IO server (§1.9).
-
-    Node answers ``{"code": .., "message": ..}``; python-engineio a JSON string such as
-    ``"Invalid session"``. Anything else (an HTML page, no body) is not Engine.IO.
-    """
-    return (isinstance(data, dict) and "message" in data) or isinstance(data, str)
-
 
 def _failure(exc: BaseException) -> str:
     """An aiohttp/OS error as text; fd exhaustion named as such (issue 10 §2.4)."""
@@ -217,7 +181,7 @@ class PollingTransport:
 
     async def write(self, frames: list[Frame]) -> None:
         """POST the frames, in as many bodies as maxPayload requires (§1.7)."""
-        for batch in _batches(frames, self.max_payload):
+        for batch in polling.batches(frames, self.max_payload):
             url = self.url.polling(self.sid, timestamp=self.timestamp)
             try:
                 async with self.http.post(
@@ -296,7 +260,7 @@ class PollingTransport:
                     if self.sid is None:  # handshake: the caller reports it as a refusal
                         if resp.status in (401, 403, 407):  # credentials, not a wrong URL
                             text = f"{self.url.http_base} refused the request: {text}"
-                        elif resp.status < 500 and not _is_engineio_error(data):
+                        elif resp.status < 500 and not is_engineio_error(data):
                             # No Engine.IO error body: something else answers at this URL.
                             text = f"{self.url.http_base} is not a Socket.IO server (or socketio_path is wrong): {text}"
                         raise ConnectionError(text, data)
@@ -334,32 +298,6 @@ class PollingTransport:
             if len(data) > limit:
                 raise _too_large("polling body", f"more than {limit}", limit)
         return data.decode("utf-8")
-
-
-def _batches(frames: list[Frame], max_payload: int) -> list[list[Frame]]:
-    """Split frames so each POST stays under maxPayload, as the JS client estimates it.
-
-    §1.7: 1 + per packet its UTF-8 length (binary x 1.33) + 2; a single oversized packet
-    still goes alone (the server then answers 413, reported to the caller). Also at most
-    MAX_PACKETS_PER_POST packets per body (python-engineio's limit).
-    """
-    batches: list[list[Frame]] = []
-    current: list[Frame] = []
-    size = 1
-    for frame in frames:
-        if isinstance(frame, str):
-            length = len(frame) if frame.isascii() else len(frame.encode("utf-8"))
-        else:
-            length = int(len(frame) * 1.34) + 1
-        length += 2
-        if current and (size + length > max_payload or len(current) >= MAX_PACKETS_PER_POST):
-            batches.append(current)
-            current, size = [], 1
-        current.append(frame)
-        size += length
-    if current:
-        batches.append(current)
-    return batches
 
 
 class WebSocketTransport:

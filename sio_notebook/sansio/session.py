@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import BadNamespaceError, BufferFullError, RemoteProtocolError
+from .acks import answer_args
 from .engineio import Frame
+from .reasons import PARSE_ERROR, SERVER_DISCONNECT
 from .socketio import (
     ACK,
     BINARY_ACK,
@@ -53,6 +55,7 @@ __all__ = [
     "ServerDisconnected",
     "EventReceived",
     "AckReceived",
+    "CloseConnection",
     "BufferedEmit",
     "OVERFLOW_POLICIES",
 ]
@@ -116,6 +119,24 @@ class AckReceived:
     args: list[Any]
 
 
+@dataclass(frozen=True, slots=True)
+class CloseConnection:
+    """The session's decision that the Engine.IO connection must end (from :meth:`feed`).
+
+    ``reconnect=True``: the server broke the protocol (``reason`` "parse error", the
+    ``error`` says how): fail the connection; reconnection follows as for any loss.
+    ``reconnect=False``: no namespace is left (JS: the Manager closes the engine when
+    its last socket leaves), so close for good, no reconnection.
+    """
+
+    reason: str
+    error: BaseException | None = None
+    reconnect: bool = False
+
+
+_NAMESPACE_LOSSES = (ConnectError, ServerDisconnected)
+
+
 @dataclass(slots=True)
 class BufferedEmit:
     packet: Packet
@@ -174,6 +195,9 @@ class ClientSession:
         self._dropped: list[Any] = []
         #: Whether an Engine.IO connection is open underneath.
         self.engine_open = False
+        #: Which Engine.IO connection this is (counts engine_opened calls): the server
+        #: numbers its ack requests per connection.
+        self.connection = 0
 
     # --- queries ---------------------------------------------------------------------
 
@@ -298,6 +322,17 @@ class ClientSession:
         """Answer the server's ack request ``ack_id`` (§2.6)."""
         return self.serializer.encode(Packet(ACK, namespace, args, ack_id))
 
+    def answer_frames(self, namespace: str, ack_id: int, result: Any, connection: int) -> list[Frame] | None:
+        """The ACK answering request ``ack_id`` with a handler's ``result`` (§2.6), or None.
+
+        None when the request came on an earlier connection (the handler outlived a
+        reconnection): ack ids are numbered per connection, so the server would take the
+        answer for another request. TypeError/ValueError if ``result`` cannot be encoded.
+        """
+        if connection != self.connection or not self.engine_open:
+            return None
+        return self.serializer.encode(Packet(ACK, namespace, answer_args(result), ack_id))
+
     def cancel_buffered(self, token: Any) -> bool:
         """Remove a buffered emit by its ack token (its timeout fired before it was sent)."""
         for item in self._buffer:
@@ -319,6 +354,7 @@ class ClientSession:
     def engine_opened(self) -> list[Frame]:
         """A new Engine.IO connection is open: the CONNECTs for every wanted namespace."""
         self.engine_open = True
+        self.connection += 1
         self.decoder.reset()
         frames: list[Frame] = []
         for ns in self._namespaces.values():
@@ -357,6 +393,22 @@ class ClientSession:
         self._buffer.clear()
         self.engine_open = False
         return tuple(lost)
+
+    def feed(self, message: Frame) -> list[Any]:
+        """The I/O layer's entry point for one Engine.IO message: events, never an exception.
+
+        Like :meth:`receive`, plus the close decisions: malformed data ends with
+        ``CloseConnection("parse error", error, reconnect=True)``; a refusal or a server
+        DISCONNECT that leaves no namespace wanted, with ``CloseConnection("server
+        disconnect")`` (no reconnection).
+        """
+        try:
+            events = self.receive(message)
+        except ValueError as exc:  # RemoteProtocolError, or a custom parser's ValueError
+            return [CloseConnection(PARSE_ERROR, exc, reconnect=True)]
+        if events and type(events[0]) in _NAMESPACE_LOSSES and not self.wanted_namespaces():
+            events.append(CloseConnection(SERVER_DISCONNECT))
+        return events
 
     def receive(self, message: Frame) -> list[Any]:
         """Apply one Engine.IO message; return the events for the application.

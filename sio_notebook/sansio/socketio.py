@@ -45,6 +45,8 @@ __all__ = [
     "JsonCodec",
     "MAX_DEPTH",
     "escape_surrogates",
+    "check_event_name",
+    "check_outgoing",
 ]
 
 
@@ -259,6 +261,16 @@ def _json_default(value: Any) -> Any:
 # --- encoding ------------------------------------------------------------------------
 
 
+def check_event_name(name: Any) -> None:
+    """§2.2: the names a client may never emit (the lifecycle events); LocalProtocolError.
+
+    The one place the reserved-name rule is written: the emit path calls it first, the
+    codec's ``check_outgoing`` for every EVENT it encodes.
+    """
+    if name in RESERVED_EVENTS:
+        raise LocalProtocolError(f"{name!r} is a reserved event name and cannot be emitted")
+
+
 def check_outgoing(packet: Packet) -> None:
     """isPacketValid for packets we send (§3.2); raises LocalProtocolError."""
     ns = packet.namespace
@@ -275,8 +287,7 @@ def check_outgoing(packet: Packet) -> None:
         name = data[0]
         if isinstance(name, bool) or not isinstance(name, (str, int, float)):
             raise LocalProtocolError(f"event name must be a string, not {type(name).__name__}")
-        if name in RESERVED_EVENTS:
-            raise LocalProtocolError(f"{name!r} is a reserved event name and cannot be emitted")
+        check_event_name(name)
     elif packet.type in (ACK, BINARY_ACK):
         if packet.id is None:
             raise LocalProtocolError("an ACK needs an ack id")
