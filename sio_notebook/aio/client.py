@@ -29,7 +29,7 @@ from ..sansio.state import CONNECTED, DISCONNECTED
 from .acks import Ack, AckRequest, fail_acks
 from .callables import Handler
 from .connector import Connector
-from .dispatch import Dispatch
+from .dispatch import Dispatch, RunHandler
 from .emitter import Emitter
 from .handlers import AnyListener, HandlerRegistry
 from .namespace import AsyncClientNamespace
@@ -77,7 +77,16 @@ class AsyncClient:
         upgrade: bool = True,
         ack_timeout: float | None = None,
         retries: int = 0,
+        handler_runner: RunHandler | None = None,
     ) -> None:
+        """python-socketio's options plus the JS client's; see README "Options".
+
+        ``handler_runner`` is the seam for another front door: it is called as
+        ``runner(handler, args, namespace, ack_request, event)`` for every handler and
+        callback (default: run it on the loop; coroutines get a task) and answers the
+        server's ack requests with :meth:`answer_ack`, on the loop. The thread Client
+        passes one that runs handlers on its dispatcher thread.
+        """
         self.logger = make_logger("sio_notebook.client", logger)
         self.eio_logger = make_logger("sio_notebook.engineio", engineio_logger)
         #: Every option, validated and frozen; the option attributes below read it.
@@ -125,9 +134,7 @@ class AsyncClient:
             retries=self._retries,
             spawn_close=self._connector.spawn_close,
             start_reconnect=self._reconnector.start,
-            # Only a subclass's runner (the thread Client's) replaces the loop runner:
-            # a wrapper would cost a call per event.
-            run_handler=self._run_handler if type(self)._run_handler is not AsyncClient._run_handler else None,
+            run_handler=handler_runner,
         )
         self._debug = self.logger.isEnabledFor(logging.DEBUG)
 
@@ -370,13 +377,21 @@ class AsyncClient:
         Raises TypeError for data JSON cannot carry, ValueError for a reserved event
         name and BadNamespaceError if the namespace is not connected.
         """
-        self._emit_public(event, data, namespace or "/", callback, timeout, volatile)
+        self._emitter.emit(event, data, namespace or "/", callback, timeout, volatile)
 
-    def _emit_public(
-        self, event: Any, data: Any, namespace: str, callback: Handler | None, timeout: float | None, volatile: bool
+    def emit_nowait(
+        self,
+        event: Any,
+        data: Any = None,
+        namespace: str | None = None,
+        callback: Handler | None = None,
+        *,
+        timeout: float | None = None,
+        volatile: bool = False,
     ) -> None:
-        """emit() without the coroutine (the thread Client calls this on the loop)."""
-        self._emitter.emit(event, data, namespace, callback, timeout, volatile)
+        """:meth:`emit` as a plain function, for callers on the loop that cannot await
+        (the thread Client hops onto the loop and calls this). Loop thread only."""
+        self._emitter.emit(event, data, namespace or "/", callback, timeout, volatile)
 
     async def send(self, data: Any, namespace: str | None = None, callback: Handler | None = None) -> None:
         """Send a ``message`` event."""
@@ -460,13 +475,12 @@ class AsyncClient:
         """Run a coroutine function in a task; the client keeps a reference to it."""
         return self._rt.spawn(target(*args, **kwargs))
 
-    # --- the handler runner ----------------------------------------------------------
+    # --- the handler-runner seam ----------------------------------------------------
 
-    def _run_handler(
-        self, handler: Handler, args: tuple[Any, ...], ns: str, ack: AckRequest | None, event: Any = None
-    ) -> None:
-        """Call a handler on the loop; coroutines get a task. Overridden by the thread Client."""
-        self._dispatch.run_on_loop(handler, args, ns, ack, event)
+    def answer_ack(self, namespace: str, ack: AckRequest, result: Any) -> None:
+        """Answer the server's ack request ``ack`` with a handler's ``result`` (loop thread).
 
-    def _send_ack(self, ns: str, ack: AckRequest, result: Any) -> None:
-        self._dispatch.answer_ack(ns, ack, result)
+        For a custom ``handler_runner``: call it (on the loop) once the handler returned.
+        Dropped if the request's connection is gone (its ack ids mean nothing on the next).
+        """
+        self._dispatch.answer_ack(namespace, ack, result)

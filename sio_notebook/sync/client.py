@@ -2,8 +2,9 @@
 
 There is one protocol implementation. A Client owns an AsyncClient that lives on the
 process-wide loop thread (:mod:`.portal`); every blocking method hops onto that loop and
-waits for the result. Handlers, callbacks and ``on_any`` listeners run on the Client's
-own dispatcher thread (:mod:`.dispatcher`), in arrival order, so they may call
+waits for the result; reads of its state hop there too. Handlers, callbacks and ``on_any``
+listeners run on the Client's own dispatcher thread (:mod:`.dispatcher`), in arrival order
+(the AsyncClient is built with a :class:`~.runner.ThreadHandlerRunner`), so they may call
 ``emit()``/``call()``/``disconnect()`` without deadlock, and a slow handler never delays
 the heartbeat. ``emit`` and ``call`` are safe from any number of threads at once: each
 emit's frames (binary attachments included) are queued atomically on the loop thread.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
-import inspect
+import functools
 import logging
 import os
 import threading
@@ -31,12 +32,12 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..aio.callables import describe_event
 from ..aio.client import AsyncClient, ClientStatus, Reason
 from ..exceptions import DisconnectedError, SocketIOError
 from .dispatcher import Dispatcher
 from .http_session import translate_http_session
 from .portal import LoopThread
+from .runner import ThreadHandlerRunner
 
 __all__ = ["Client"]
 
@@ -47,34 +48,6 @@ _FORKED = (
     "this Client was connected when the process forked: its connection belongs to the parent "
     "process. Create and connect a new Client in the child (with gunicorn --preload: in post_fork)"
 )
-
-
-class _LoopSideClient(AsyncClient):
-    """The AsyncClient inside a Client: hands every user callable to the dispatcher."""
-
-    def __init__(self, portal: LoopThread, dispatcher: Dispatcher, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._portal = portal
-        self._dispatcher = dispatcher
-
-    def _run_handler(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any, event: Any = None) -> None:
-        self._dispatcher.submit(self._invoke, handler, args, ns, ack, event)
-
-    def _invoke(self, handler: Handler, args: tuple[Any, ...], ns: str, ack: Any, event: Any = None) -> None:
-        """Runs on the dispatcher thread."""
-        try:
-            result = handler(*args)
-            if inspect.isawaitable(result):  # a coroutine handler given to the thread Client
-                result = self._portal.run(_await(result))
-        except Exception:
-            self.logger.exception("error in the handler for %s on namespace %s", describe_event(event), ns)
-            result = None
-        if ack is not None:
-            self._portal.call_soon(self._send_ack, ns, ack, result)
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
 
 
 class Client:
@@ -98,9 +71,8 @@ class Client:
         self._portal = LoopThread.shared()
         kwargs.update(translate_http_session(kwargs.pop("http_session", None), self._portal.loop, kwargs))
         self._dispatcher = Dispatcher("sio-notebook-handlers", logging.getLogger("sio_notebook.client"))
-        self._async = _LoopSideClient(
-            self._portal,
-            self._dispatcher,
+        self._runner = ThreadHandlerRunner(self._portal, self._dispatcher, logging.getLogger("sio_notebook.client"))
+        self._async = AsyncClient(
             reconnection=reconnection,
             reconnection_attempts=reconnection_attempts,
             reconnection_delay=reconnection_delay,
@@ -110,8 +82,11 @@ class Client:
             serializer=serializer,
             json=json,
             handle_sigint=handle_sigint,
+            handler_runner=self._runner,
             **kwargs,
         )
+        self._runner.logger = self._async.logger
+        self._runner.answer = self._async.answer_ack
         self._async.add_status_listener(self._on_state_change)
         self._inherited = False  # connected in a parent process: unusable here (see module doc)
         _all_clients.add(self)
@@ -120,51 +95,65 @@ class Client:
         self._any_out_wrappers: dict[Any, Callable[..., None]] = {}
 
     # --- attributes (python-socketio names) ------------------------------------------
+    # The AsyncClient's state belongs to the loop thread: every read and write hops there.
+
+    def _on_loop(self, func: Callable[..., Any], *args: Any) -> Any:
+        return self._portal.call(func, *args)
 
     @property
     def connected(self) -> bool:
-        return self._async.connected and not self._inherited
+        return not self._inherited and bool(self._on_loop(lambda: self._async.connected))
 
     @property
     def sid(self) -> str | None:
-        return self._async.sid
+        if self._inherited:
+            return None
+        sid: str | None = self._on_loop(lambda: self._async.sid)
+        return sid
 
     @property
     def namespaces(self) -> dict[str, str]:
-        return self._portal.call(lambda: self._async.namespaces)
+        return dict(self._on_loop(lambda: self._async.namespaces))
 
     @property
     def state(self) -> str:
-        return "disconnected" if self._inherited else self._async.state
+        if self._inherited:
+            return "disconnected"
+        state: str = self._on_loop(lambda: self._async.state)
+        return state
 
     @property
     def handlers(self) -> dict[str, dict[Any, Handler]]:
-        return self._async.handlers
+        handlers: dict[str, dict[Any, Handler]] = self._on_loop(lambda: self._async.handlers)
+        return handlers
 
     @property
     def namespace_handlers(self) -> dict[str, Any]:
-        return self._async.namespace_handlers
+        namespace_handlers: dict[str, Any] = self._on_loop(lambda: self._async.namespace_handlers)
+        return namespace_handlers
 
     @property
     def failed_namespaces(self) -> list[str]:
-        return self._async.failed_namespaces
+        return list(self._on_loop(lambda: self._async.failed_namespaces))
 
     @property
     def connection_url(self) -> Any:
-        return self._async.connection_url
+        return self._on_loop(lambda: self._async.connection_url)
 
     @property
     def logger(self) -> logging.Logger:
-        return self._async.logger
+        return self._async.logger  # set once at construction; not loop state
 
     def get_sid(self, namespace: str | None = None) -> str | None:
-        return self._async.get_sid(namespace)
+        sid: str | None = self._on_loop(self._async.get_sid, namespace)
+        return sid
 
     def transport(self) -> str | None:
-        return self._async.transport()
+        name: str | None = self._on_loop(self._async.transport)
+        return name
 
     def recovered(self, namespace: str | None = None) -> bool:
-        return self._async.recovered(namespace)
+        return bool(self._on_loop(self._async.recovered, namespace))
 
     def status(self) -> ClientStatus:
         if self._inherited:  # the parent's connection: report what this process has (nothing)
@@ -184,10 +173,27 @@ class Client:
     # --- registration ----------------------------------------------------------------
 
     def on(self, event: Any, handler: Handler | None = None, namespace: str | None = None) -> Any:
-        return self._async.on(event, handler, namespace)
+        """Register an event handler (on the loop thread), as a decorator or a plain call."""
+
+        def register(func: Handler) -> Handler:
+            self._on_loop(self._async.on, event, func, namespace)
+            return func
+
+        if handler is None:
+            return register
+        register(handler)
+        return None
 
     def event(self, *args: Any, **kwargs: Any) -> Any:
-        return self._async.event(*args, **kwargs)
+        """Decorator registering a handler named after the function: ``@sio.event``."""
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return self.on(args[0].__name__)(args[0])
+
+        def decorator(func: Handler) -> Handler:
+            registered: Handler = self.on(func.__name__, *args, **kwargs)(func)
+            return registered
+
+        return decorator
 
     def register_namespace(self, namespace_handler: Any) -> None:
         from .namespace import ClientNamespace
@@ -195,7 +201,7 @@ class Client:
         if not isinstance(namespace_handler, ClientNamespace):
             raise ValueError("Not a ClientNamespace instance (use AsyncClientNamespace with AsyncClient)")
         namespace_handler.attach(self)
-        self._async.namespace_handlers[namespace_handler.namespace] = namespace_handler
+        self._on_loop(self._async.namespace_handlers.__setitem__, namespace_handler.namespace, namespace_handler)
 
     def on_any(self, listener: Callable[[str, Any, tuple[Any, ...]], None]) -> None:
         """``listener(namespace, event, args)`` for every incoming event, on the handler thread."""
@@ -262,7 +268,7 @@ class Client:
                 )
             )
         except BaseException:
-            if self._async.state == "disconnected":  # not "Already connected", nor Ctrl-C mid-connect
+            if self.state == "disconnected":  # not "Already connected", nor Ctrl-C mid-connect
                 self._dispatcher.stop()  # a connect refused up front (bad URL) leaves no idle thread
                 self._dispatcher.drain(5)  # python-socketio: raises after the connect_error handlers ran
             raise
@@ -285,11 +291,23 @@ class Client:
         """
         if self._inherited:
             raise DisconnectedError(_FORKED)
-        self._portal.call(self._async._emit_public, event, data, namespace or "/", callback, timeout, volatile)
+        self._on_loop(
+            functools.partial(self._async.emit_nowait, timeout=timeout, volatile=volatile),
+            event, data, namespace or "/", callback,
+        )
 
     def on_lifecycle(self, name: str, handler: Handler | None = None) -> Any:
         """Connection lifecycle handlers (see AsyncClient.on_lifecycle); run on the handler thread."""
-        return self._async.on_lifecycle(name, handler)
+
+        def register(func: Handler) -> Handler:
+            self._on_loop(self._async.on_lifecycle, name, func)
+            return func
+
+        if handler is None:
+            self._on_loop(self._async.on_lifecycle, name, None)  # an unknown name raises now
+            return register
+        register(handler)
+        return None
 
     def send(self, data: Any, namespace: str | None = None, callback: Handler | None = None) -> None:
         self.emit("message", data=data, namespace=namespace, callback=callback)
@@ -349,16 +367,18 @@ def _disconnect_at_exit() -> None:
         if client.state != "disconnected":
             with contextlib.suppress(SocketIOError, TimeoutError, RuntimeError, OSError):
                 client._portal.run(client._async.disconnect(), timeout=2)
+            client._dispatcher.join(2)  # let the disconnect handlers finish before the exit
 
 
 def _after_fork_in_child() -> None:
     """Reset what the child inherited (see the module docstring); runs right after fork()."""
     _live_clients.clear()
     for client in list(_all_clients):
+        # No loop thread runs here yet: read the state directly (nothing else can touch it).
         client._inherited = client._async.state != "disconnected"
         # The parent's handler thread does not exist here (nor its lock's owner).
         client._dispatcher = Dispatcher("sio-notebook-handlers", logging.getLogger("sio_notebook.client"))
-        client._async._dispatcher = client._dispatcher
+        client._runner.dispatcher = client._dispatcher
 
 
 if hasattr(os, "register_at_fork"):  # POSIX
