@@ -43,7 +43,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import latency  # a callable module: nb.latency(sio) gives the round-trip statistics
 from .capture import Capture, CapturedEvent, capture
 from .chart import LiveChart, plot
 from .connections import (
@@ -56,6 +55,7 @@ from .connections import (
     wait_connected,
 )
 from .frames import rows_to_dataframe, rows_to_frames
+from .roundtrips import latency  # nb.latency(sio): the round-trip statistics
 
 __all__ = [
     "Capture",

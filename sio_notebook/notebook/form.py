@@ -18,7 +18,6 @@ from typing import Any
 
 import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
 
-from . import latency
 from .capture import record_ack
 from .connections import get_connection, started
 from .controls import WidgetOutput, widget_bundle
@@ -26,6 +25,7 @@ from .live import LiveOutput, describe
 from .payload import PayloadError, parse_payload
 from .pending import send_state
 from .render import STYLE, escape, payload_text, values_text
+from .roundtrips import record_rtt
 
 __all__ = ["EmitForm"]
 
@@ -252,7 +252,7 @@ class EmitForm(WidgetOutput):
             if entry["ack"]:
                 value = await client.call(entry["event"], data, namespace=entry["namespace"], timeout=entry["timeout"])
                 entry["rtt"] = rtt = time.perf_counter() - t0
-                latency.record_rtt(client, entry["event"], rtt, entry["namespace"])
+                record_rtt(client, entry["event"], rtt, entry["namespace"])
                 record_ack(client, entry["namespace"], entry["event"], value, rtt)
                 entry["value"] = value
                 entry["state"] = "ack"

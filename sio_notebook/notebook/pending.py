@@ -6,7 +6,7 @@ The line tells the truth about where the message is:
   (connecting, reconnecting, server down) says **queued (N waiting)** and turns into
   *sent* once the buffer has been flushed after the connection came back;
 * a call shows the ack values and the round-trip time (also recorded with
-  :func:`sio_notebook.notebook.latency.record_rtt` and as an ``ack`` row of outgoing
+  :func:`sio_notebook.notebook.roundtrips.record_rtt` and as an ``ack`` row of outgoing
   captures), or the error.
 """
 
@@ -16,11 +16,11 @@ import asyncio
 import time
 from typing import Any
 
-from . import latency
 from .capture import record_ack
 from .connections import started
 from .live import LiveOutput, describe, running_loop
 from .render import STYLE, escape, values_text
+from .roundtrips import record_rtt
 
 __all__ = ["Pending", "send_state"]
 
@@ -135,7 +135,7 @@ class Pending(LiveOutput):
             if self.kind == "call":
                 value = await client.call(self.event, data, namespace=self.namespace, timeout=self.timeout)
                 self.rtt = time.perf_counter() - t0
-                latency.record_rtt(client, self.event, self.rtt, self.namespace)
+                record_rtt(client, self.event, self.rtt, self.namespace)
                 record_ack(client, self.namespace, self.event, value, self.rtt)
                 self._set("ack", values_text(value))
                 return value

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from peers.launcher import ServerHandle
 
-from sio_notebook.notebook.latency import LatencyStats, latency, record_rtt
+from sio_notebook.notebook.roundtrips import LatencyStats, latency, record_rtt
 
 from .kernel import Kernel
 
@@ -59,6 +59,6 @@ def test_calls_from_the_kernel_are_recorded(kernel: Kernel, node_server: ServerH
         "await nb.wait_connected(lsio, timeout=30)"
     )
     kernel.ok("r = %sio call echo 1 --name lsio\nawait r")
-    kernel.ok("stats = nb.latency(lsio)\nassert stats.count == 1 and stats.events == ('echo',), stats")  # a callable module
+    kernel.ok("stats = nb.latency(lsio)\nassert stats.count == 1 and stats.events == ('echo',), stats")
     bundle = kernel.ok("stats").of_type("execute_result")[0]["content"]["data"]
     assert "1 round trip:" in bundle["text/plain"] and "<svg" in bundle["text/html"]

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from sio_notebook.notebook import EmitForm, EventTable, Pending, StatusWidget, capture, latency
+from sio_notebook.notebook import EmitForm, EventTable, Pending, StatusWidget, capture
+from sio_notebook.notebook.roundtrips import round_trips
 
 from .fakes import FakeClient
 
@@ -186,7 +187,7 @@ async def test_form_sends_and_lists_acks_and_errors() -> None:
     assert entry["state"] == "ack" and entry["rtt"] >= 0 and entry["value"] == ("ok", {"n": 1})
     results = form.results.last_pushed["text/html"]
     assert "ack in" in results and "<b>hi" not in results
-    assert latency.round_trips(client)[-1].event == "echo"
+    assert round_trips(client)[-1].event == "echo"
     # no ack wanted
     form.ack.value = False
     form.payload.value = ""
@@ -218,7 +219,7 @@ async def test_pending_call_is_awaitable_and_shows_the_ack() -> None:
     assert await p == 42
     assert p.done() and p.result() == 42 and p.rtt is not None
     assert "ack in" in p.last_pushed["text/html"] and "42" in p.last_pushed["text/plain"]
-    assert latency.round_trips(client)[-1].seconds == p.rtt
+    assert round_trips(client)[-1].seconds == p.rtt
 
 
 async def test_pending_call_timeout_and_emit_sent_or_queued() -> None:

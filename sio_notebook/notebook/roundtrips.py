@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import html
 import math
-import sys
 import time
-import types
 import weakref
 from collections import deque
 from collections.abc import Iterable
@@ -179,14 +177,3 @@ def latency(client: Any, event: str | None = None, *, namespace: str | None = No
         if (event is None or s.event == event) and (namespace is None or s.namespace == namespace)
     ]
     return LatencyStats.of(samples)
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable: ``nb.latency(sio)`` is :func:`latency`, while the module's
-    other names (``nb.latency.record_rtt``, used by the views) stay where they are."""
-
-    def __call__(self, client: Any, event: str | None = None, *, namespace: str | None = None) -> LatencyStats:
-        return latency(client, event, namespace=namespace)
-
-
-sys.modules[__name__].__class__ = _CallableModule
