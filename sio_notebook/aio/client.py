@@ -39,6 +39,7 @@ from .reconnect import Reconnector
 from .retries import RetryDriver
 from .runtime import ClientRuntime
 from .status import ClientStatus, Reason
+from .transports import TransportOpener
 
 __all__ = ["AsyncClient", "ClientStatus", "Reason"]
 
@@ -78,9 +79,12 @@ class AsyncClient:
         ack_timeout: float | None = None,
         retries: int = 0,
         handler_runner: RunHandler | None = None,
+        transport_opener: TransportOpener | None = None,
     ) -> None:
         """python-socketio's options plus the JS client's; see README "Options".
 
+        ``transport_opener`` makes the transports (default: aiohttp's polling and
+        WebSocket); the scripted test tier passes one that replays frames.
         ``handler_runner`` is the seam for another front door: it is called as
         ``runner(handler, args, namespace, ack_request, event)`` for every handler and
         callback (default: run it on the loop; coroutines get a task) and answers the
@@ -111,6 +115,7 @@ class AsyncClient:
             upgrade=upgrade,
             ack_timeout=ack_timeout,
             retries=retries,
+            transport_opener=transport_opener,
         )
         self.serializer = make_serializer(serializer, json)
         session = ClientSession(

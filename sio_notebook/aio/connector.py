@@ -179,7 +179,7 @@ class Connector:
         while transports:
             engine = EngineConnection(
                 on_message=dispatch.on_message, on_close=dispatch.on_engine_close, logger=self.engine_logger,
-                on_ping=dispatch.on_ping,
+                on_ping=dispatch.on_ping, opener=options.transport_opener,
             )
             try:
                 info = await engine.open(

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
@@ -33,7 +33,7 @@ from ..sansio.reasons import CLIENT_DISCONNECT, PARSE_ERROR, PING_TIMEOUT, TRANS
 from ..sansio.upgrade import Upgrade
 from ..sansio.url import EngineURL
 from .network import NetworkOptions
-from .transports import PollingTransport, WebSocketTransport
+from .transports import AIOHTTP_TRANSPORTS, Transport, TransportOpener, WebSocketLike
 
 __all__ = ["EngineConnection"]
 
@@ -53,13 +53,16 @@ class EngineConnection:
         on_close: Callable[[str, BaseException | None], None],
         logger: logging.Logger,
         on_ping: Callable[[], None] | None = None,
+        opener: TransportOpener | None = None,
     ) -> None:
+        #: Makes the transports: aiohttp's by default; the scripted test tier passes its own.
+        self.opener: TransportOpener = opener or AIOHTTP_TRANSPORTS
         self._on_message = on_message
         self._on_close = on_close
         self._on_ping = on_ping  # called once per server ping, after the pong is queued
         self.log = logger
         self.protocol: EngineProtocol | None = None
-        self.transport: PollingTransport | WebSocketTransport | None = None
+        self.transport: Transport | None = None
         self._outbox: list[Frame] = []
         self._wake = asyncio.Event()
         self._writer_idle = asyncio.Event()
@@ -100,9 +103,9 @@ class EngineConnection:
         self._request_timeout = request_timeout
         self._ws_options = websocket_options
         self._network = network
-        transport: PollingTransport | WebSocketTransport
+        transport: Transport
         if transports[0] == "websocket":
-            transport = await WebSocketTransport.open(
+            transport = await self.opener.open_websocket(
                 http, url.websocket(), headers, ssl=ssl, request_timeout=open_timeout, extra=websocket_options,
                 network=network,
             )
@@ -115,7 +118,7 @@ class EngineConnection:
                     f"{url.ws_base} did not start an Engine.IO session: {exc or type(exc).__name__}"
                 ) from exc
         else:
-            polling = PollingTransport(
+            polling = self.opener.polling(
                 http, url, headers, ssl=ssl, request_timeout=request_timeout, network=network
             )
             try:
@@ -211,8 +214,8 @@ class EngineConnection:
             while not self.closed:
                 transport = self.transport
                 assert transport is not None
-                if isinstance(transport, WebSocketTransport):
-                    await self._read_websocket(transport)
+                if transport.name == "websocket":
+                    await self._read_websocket(cast(WebSocketLike, transport))
                     return
                 frames = await transport.read()
                 # The arrival time, not the request's start: a long-poll GET can wait a
@@ -249,7 +252,7 @@ class EngineConnection:
             self.log.exception("unexpected error in the Engine.IO reader")
             self._finish(TRANSPORT_ERROR, exc)
 
-    async def _read_websocket(self, transport: WebSocketTransport) -> None:
+    async def _read_websocket(self, transport: WebSocketLike) -> None:
         """The hot loop: one frame per message, straight from aiohttp to the protocol."""
         assert self.protocol is not None
         receive_frame = self.protocol.receive_frame
@@ -338,7 +341,8 @@ class EngineConnection:
             or self.closed
             or not self._writer_idle.is_set()
             or self._upgrading
-            or not isinstance(transport, WebSocketTransport)
+            or transport is None
+            or transport.name != "websocket"
         ):
             return
         batch, self._outbox = self._outbox, []
@@ -380,10 +384,10 @@ class EngineConnection:
         """
         assert self.protocol is not None
         sid = self.protocol.info.sid
-        ws: WebSocketTransport | None = None
+        ws: WebSocketLike | None = None
         upgrade = Upgrade()
         try:
-            ws = await WebSocketTransport.open(
+            ws = await self.opener.open_websocket(
                 self._http,
                 self._url.websocket(sid),
                 self._headers,
@@ -405,7 +409,7 @@ class EngineConnection:
                 return
             await ws.write(upgrade.switch())
             polling, self.transport = self.transport, ws
-            if isinstance(polling, PollingTransport):
+            if polling is not None:
                 polling.release_connections()  # issue 10 §2.4: no idle sockets left behind
             self.log.info("upgraded to websocket")
         except asyncio.CancelledError:
@@ -467,7 +471,7 @@ class EngineConnection:
         """
         transport = self.transport
         self._finish(CLIENT_DISCONNECT, None, notify=False)
-        if isinstance(transport, WebSocketTransport):
+        if transport is not None and transport.name == "websocket":
             await transport.close()
 
     async def _cancel_tasks(self) -> None:

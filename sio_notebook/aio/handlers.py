@@ -2,7 +2,8 @@
 
 Registration (``on``, ``event``, class-based namespaces, ``on_any``, lifecycle handlers)
 and resolution: for an incoming event, the handler and the arguments it is called with
-(reference §1.4 of python-socketio-client.md). No I/O and no running of handlers here:
+(python-socketio's order: the namespace's handler for the event, the namespace's ``"*"``
+handler, the ``"*"`` namespace's, then class-based namespaces). No I/O and no running here:
 the client's handler runner calls what this module finds.
 """
 

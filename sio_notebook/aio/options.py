@@ -64,6 +64,9 @@ class ClientOptions:
     ack_timeout: float | None = None
     #: At-least-once delivery: re-send an unacknowledged emit up to this many times (JS ``retries``).
     retries: int = 0
+    #: Makes the transports (a :class:`~.transports.TransportOpener`); None: aiohttp's.
+    #: The seam of the scripted test tier, like httpx's ``transport=``.
+    transport_opener: Any = None
     #: ``ssl_verify`` as aiohttp's ``ssl=`` (derived).
     ssl: Any = field(init=False, repr=False, compare=False)
     #: ``connect_timeout`` with its default applied (derived).

@@ -1,4 +1,4 @@
-"""RetryDriver: at-least-once delivery (JS ``retries``, reference/protocol.md §4.5).
+"""RetryDriver: at-least-once delivery (JS ``retries``, docs/protocol.md §4.5).
 
 The order and the counting are pure (:mod:`sio_notebook.sansio.retry`); this module
 owns the timers and sends each queue's head when its namespace is connected.

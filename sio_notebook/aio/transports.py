@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import inspect
 import socket
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import aiohttp
 
@@ -23,7 +23,17 @@ from ..sansio.polling import describe_http_error, is_engineio_error
 from ..sansio.url import EngineURL
 from .network import NetworkOptions, describe_os_error
 
-__all__ = ["PollingTransport", "WebSocketTransport", "describe_http_error", "connect_error"]
+__all__ = [
+    "AIOHTTP_TRANSPORTS",
+    "PollingLike",
+    "PollingTransport",
+    "Transport",
+    "TransportOpener",
+    "WebSocketLike",
+    "WebSocketTransport",
+    "connect_error",
+    "describe_http_error",
+]
 
 _TEXT_PLAIN = {"Content-Type": "text/plain;charset=UTF-8"}
 
@@ -391,3 +401,71 @@ class WebSocketTransport:
     async def close(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError, aiohttp.ClientError, OSError):
             await asyncio.wait_for(self.ws.close(), 2)
+
+    def release_connections(self) -> int:
+        """Nothing pooled to release (polling's counterpart closes idle sockets)."""
+        return 0
+
+
+# --- the transport seam ---------------------------------------------------------------
+
+
+class Transport(Protocol):
+    """What EngineConnection needs of a transport: it moves frames, nothing else."""
+
+    name: str
+
+    async def read(self) -> list[Frame]: ...
+
+    async def write(self, frames: list[Frame]) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def release_connections(self) -> int: ...
+
+
+class PollingLike(Transport, Protocol):
+    async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo: ...
+
+
+class WebSocketLike(Transport, Protocol):
+    ws: Any  # ``receive()`` returning aiohttp.WSMessage: the hot read loop's input
+
+    async def read_one(self, timeout: float) -> Frame: ...
+
+    def raise_closed(self, msg: aiohttp.WSMessage) -> NoReturn: ...
+
+
+class TransportOpener(Protocol):
+    """Makes an EngineConnection's transports (aiohttp's here; a scripted one in tests)."""
+
+    def polling(
+        self, http: aiohttp.ClientSession, url: EngineURL, headers: dict[str, str], *,
+        ssl: Any, request_timeout: float, network: NetworkOptions | None = None,
+    ) -> PollingLike: ...
+
+    async def open_websocket(
+        self, http: aiohttp.ClientSession, url: str, headers: dict[str, str], *,
+        ssl: Any, request_timeout: float, extra: dict[str, Any] | None = None, network: NetworkOptions | None = None,
+    ) -> WebSocketLike: ...
+
+
+class _AiohttpTransports:
+    """The real transports, on aiohttp."""
+
+    def polling(
+        self, http: aiohttp.ClientSession, url: EngineURL, headers: dict[str, str], *,
+        ssl: Any, request_timeout: float, network: NetworkOptions | None = None,
+    ) -> PollingLike:
+        return PollingTransport(http, url, headers, ssl=ssl, request_timeout=request_timeout, network=network)
+
+    async def open_websocket(
+        self, http: aiohttp.ClientSession, url: str, headers: dict[str, str], *,
+        ssl: Any, request_timeout: float, extra: dict[str, Any] | None = None, network: NetworkOptions | None = None,
+    ) -> WebSocketLike:
+        return await WebSocketTransport.open(
+            http, url, headers, ssl=ssl, request_timeout=request_timeout, extra=extra, network=network
+        )
+
+
+AIOHTTP_TRANSPORTS: TransportOpener = _AiohttpTransports()
