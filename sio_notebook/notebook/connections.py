@@ -29,6 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sansio.url import redact_url
+
 __all__ = ["Connection", "connect", "get_connection", "list_connections", "disconnect", "started", "wait_connected"]
 
 
@@ -39,6 +41,7 @@ class Connection:
     name: str
     client: Any
     url: str
+    """The server URL as shown to people: a password in it is replaced by ``***``."""
     task: asyncio.Task[None] | None = None
     """The connect task (done once connected, or failed)."""
     error: BaseException | None = None
@@ -169,7 +172,7 @@ def connect(
     client_kwargs.setdefault("reconnection", True)
     client = client_factory(**client_kwargs)
     old = _connections.pop(name, None)
-    conn = Connection(name=name, client=client, url=url)
+    conn = Connection(name=name, client=client, url=redact_url(url))
     _connections[name] = conn
     if old is not None:
         conn.adopt(old)  # captures, status view and forms follow the name to the new client

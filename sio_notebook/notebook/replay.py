@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import BadNamespaceError
+from ..sansio.url import redact_url
 from .live import LiveOutput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,6 +175,6 @@ def _progress_view(total: int, client: Any) -> ReplayProgress | None:
     if get_ipython() is None:
         return None
     url = getattr(client, "connection_url", None) or getattr(getattr(client, "status", lambda: None)(), "url", None)
-    view = ReplayProgress(total, str(url or "the server"))
+    view = ReplayProgress(total, redact_url(str(url)) if url else "the server")
     view.show()
     return view
