@@ -1,4 +1,4 @@
-"""Reconnection delays: the JS client's algorithm (reference/protocol.md §4.8), pure.
+"""Reconnection delays: the JS client's algorithm (docs/protocol.md §4.8), pure.
 
 socket.io-client's backo2 computes ``ms * 2**attempts``, then applies a jitter drawn from
 one random number ``r``: ``dev = floor(r * jitter * ms)``, subtracted when

@@ -1,6 +1,6 @@
 """Engine.IO protocol 4, client side, without I/O.
 
-What lives here (reference/protocol.md §1):
+What lives here (docs/protocol.md §1):
 
 * the packet codec for both transports: one packet per WebSocket frame (§1.3), and the
   polling payload, packets joined by the record separator ``\\x1e`` with binary

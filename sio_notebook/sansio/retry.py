@@ -1,4 +1,4 @@
-"""At-least-once delivery (reference/protocol.md §4.5, socket.io-client ``retries``), pure.
+"""At-least-once delivery (docs/protocol.md §4.5, socket.io-client ``retries``), pure.
 
 With ``retries=N`` every non-volatile emit of a namespace joins one queue that sends a
 single packet at a time. Each packet always asks for an ack; when the ack does not come

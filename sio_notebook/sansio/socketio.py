@@ -1,6 +1,6 @@
 """Socket.IO protocol 5 packets and the default parser, without I/O.
 
-Encoding (reference/protocol.md §2.2), in order: the type digit; for binary types the
+Encoding (docs/protocol.md §2.2), in order: the type digit; for binary types the
 attachment count and ``-``; the namespace and ``,`` unless it is ``/``; the ack id; the
 payload as compact JSON with non-ASCII kept raw (what JS ``JSON.stringify`` writes).
 

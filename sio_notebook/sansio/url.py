@@ -1,4 +1,4 @@
-"""Engine.IO URLs (reference/protocol.md §1.1), pure.
+"""Engine.IO URLs (docs/protocol.md §1.1), pure.
 
 python-socketio's rules: the engine path is the ``socketio_path`` option (default
 ``socket.io``) and the URL's own path is ignored; the URL's query is kept. Schemes

@@ -1,4 +1,4 @@
-"""Reconnection delays: the JS backo2 algorithm of reference/protocol.md §4.8, in seconds."""
+"""Reconnection delays: the JS backo2 algorithm of docs/protocol.md §4.8, in seconds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ClientSession driven by scripted server messages (reference/protocol.md §2.4-§2.7, §4.4, §4.10).
+"""ClientSession driven by scripted server messages (docs/protocol.md §2.4-§2.7, §4.4, §4.10).
 
 Each test plays the server: it feeds the Socket.IO packets a server would send (the
 Engine.IO ``4`` already removed, as the engine layer hands them over) and checks the

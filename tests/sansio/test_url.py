@@ -1,4 +1,4 @@
-"""Engine.IO endpoint URLs (reference/protocol.md §1.1)."""
+"""Engine.IO endpoint URLs (docs/protocol.md §1.1)."""
 
 from __future__ import annotations
 
