@@ -81,7 +81,7 @@ class AsyncClient:
         handler_runner: RunHandler | None = None,
         transport_opener: TransportOpener | None = None,
     ) -> None:
-        """python-socketio's options plus the JS client's; see README "Options".
+        """python-socketio's options plus the JS client's (README, "Beyond python-socketio").
 
         ``transport_opener`` makes the transports (default: aiohttp's polling and
         WebSocket); the scripted test tier passes one that replays frames.
