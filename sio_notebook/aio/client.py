@@ -93,8 +93,7 @@ class AsyncClient:
         """
         self.logger = make_logger("sio_notebook.client", logger)
         self.eio_logger = make_logger("sio_notebook.engineio", engineio_logger)
-        #: Every option, validated and frozen; the option attributes below read it.
-        self.options = ClientOptions(
+        options = ClientOptions(
             reconnection=reconnection,
             reconnection_attempts=reconnection_attempts,
             reconnection_delay=reconnection_delay,
@@ -125,16 +124,13 @@ class AsyncClient:
             buffer_overflow=buffer_overflow,
         )
 
-        def current_options() -> ClientOptions:
-            return self.options
-
-        self._rt = runtime = ClientRuntime(session, self.logger)
+        self._rt = runtime = ClientRuntime(session, options, self.logger)
         self._registry = HandlerRegistry()
-        self._dispatch = Dispatch(runtime, self._registry, current_options, self.logger)
-        self._retries = RetryDriver(runtime, self._dispatch, current_options)
-        self._connector = Connector(runtime, self._dispatch, self._retries, current_options, self.eio_logger)
-        self._reconnector = Reconnector(runtime, self._connector, self._dispatch, current_options)
-        self._emitter = Emitter(runtime, self._dispatch, self._retries, self.serializer, current_options)
+        self._dispatch = Dispatch(runtime, self._registry, self.logger)
+        self._retries = RetryDriver(runtime, self._dispatch)
+        self._connector = Connector(runtime, self._dispatch, self._retries, self.eio_logger)
+        self._reconnector = Reconnector(runtime, self._connector, self._dispatch)
+        self._emitter = Emitter(runtime, self._dispatch, self._retries, self.serializer)
         self._dispatch.bind(
             retries=self._retries,
             spawn_close=self._connector.spawn_close,
@@ -144,6 +140,15 @@ class AsyncClient:
         self._debug = self.logger.isEnabledFor(logging.DEBUG)
 
     # --- options (python-socketio attribute names) -----------------------------------
+
+    @property
+    def options(self) -> ClientOptions:
+        """Every option, validated and frozen; the option attributes below read it."""
+        return self._rt.options
+
+    @options.setter
+    def options(self, options: ClientOptions) -> None:
+        self._rt.options = options
 
     reconnection = option_property("reconnection")
     reconnection_attempts = option_property("reconnection_attempts")

@@ -55,14 +55,12 @@ class Connector:
         runtime: ClientRuntime,
         dispatch: Dispatch,
         retries: RetryDriver,
-        options: Callable[[], ClientOptions],
         engine_logger: logging.Logger,
     ) -> None:
         self.runtime = runtime
         self.dispatch = dispatch
         self.registry = dispatch.registry
         self.retries = retries
-        self.options = options
         self.engine_logger = engine_logger
         self.target = ConnectTarget()
         self._own_http: aiohttp.ClientSession | None = None
@@ -119,7 +117,7 @@ class Connector:
                 await connector.close_for_good(None)
                 raise _aborted() from None
             rt.last_error = str(exc)
-            if retry and self.options().reconnection and isinstance(exc, ConnectionError):
+            if retry and rt.options.reconnection and isinstance(exc, ConnectionError):
                 rt.move(ClientEvent.LOSE)
                 await reconnect()
                 if rt.abort_requested():
@@ -161,7 +159,8 @@ class Connector:
 
     async def open_engine(self) -> None:
         """Open an Engine.IO connection and send the CONNECTs (one attempt)."""
-        runtime, target, options = self.runtime, self.target, self.options()
+        runtime, target = self.runtime, self.target
+        options = runtime.options
         url = await resolve_option(target.url)
         headers = dict(await resolve_option(target.headers) or {})
         auth = await resolve_option(target.auth)

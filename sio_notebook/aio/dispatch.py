@@ -23,7 +23,6 @@ from ..sansio.state import CONNECTING, DISCONNECTED, SETTLING, ClientEvent
 from .acks import AckRequest, fail_acks
 from .callables import ACK_CALLBACK, Handler, describe_event, is_awaitable
 from .handlers import HandlerRegistry
-from .options import ClientOptions
 from .runtime import ClientRuntime
 from .status import Reason
 
@@ -44,12 +43,10 @@ class Dispatch:
         self,
         runtime: ClientRuntime,
         registry: HandlerRegistry,
-        options: Callable[[], ClientOptions],
         logger: logging.Logger,
     ) -> None:
         self.runtime = runtime
         self.registry = registry
-        self.options = options
         self.logger = logger
         #: The handler runner (the thread Client injects its own); see :meth:`run_on_loop`.
         self.run_handler: RunHandler = self.run_on_loop
@@ -128,7 +125,7 @@ class Dispatch:
             return  # the running reconnection loop sees the closed engine
         if runtime.state is CONNECTING:
             return  # connect() is waiting and will report the failure
-        if self.options().reconnection and runtime.session.wanted_namespaces():
+        if runtime.options.reconnection and runtime.session.wanted_namespaces():
             self.start_reconnect()
         else:
             self.spawn_close(reason)

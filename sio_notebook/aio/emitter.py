@@ -9,7 +9,6 @@ volatile), queues the frames and tells the ``on_any_outgoing`` listeners.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import BadNamespaceError, DisconnectedError, TimeoutError
@@ -18,7 +17,6 @@ from ..sansio.state import DISCONNECTED
 from .acks import Ack, fail_acks
 from .callables import Handler
 from .dispatch import Dispatch
-from .options import ClientOptions
 from .retries import RetryDriver
 from .runtime import ClientRuntime
 
@@ -35,19 +33,17 @@ class Emitter:
         dispatch: Dispatch,
         retries: RetryDriver,
         serializer: Serializer,
-        options: Callable[[], ClientOptions],
     ) -> None:
         self.runtime = runtime
         self.dispatch = dispatch
         self.retries = retries
         self.serializer = serializer
-        self.options = options
 
     def emit(
         self, event: Any, data: Any, namespace: str, callback: Handler | None, timeout: float | None, volatile: bool
     ) -> None:
         """An emit with an optional callback (error-first when there is a timeout)."""
-        options = self.options()
+        options = self.runtime.options
         timeout = timeout if timeout is not None else options.ack_timeout
         if options.retries and not volatile:
             args = self.event_args(event, data, namespace)

@@ -28,7 +28,7 @@ import aiohttp
 
 from ..exceptions import ConnectionError, PayloadTooLargeError, ProtocolError, TransportError
 from ..sansio import engineio
-from ..sansio.engineio import EngineProtocol, Frame, encode_messages
+from ..sansio.engineio import EngineProtocol, Frame, encode_message, encode_messages
 from ..sansio.reasons import CLIENT_DISCONNECT, PARSE_ERROR, PING_TIMEOUT, TRANSPORT_CLOSE, TRANSPORT_ERROR
 from ..sansio.upgrade import Upgrade
 from ..sansio.url import EngineURL
@@ -152,7 +152,10 @@ class EngineConnection:
         """
         if self.closed:
             raise TransportError("the Engine.IO connection is closed")
-        self._outbox += encode_messages(messages)
+        if len(messages) == 1:  # the common case, without building a list
+            self._outbox.append(encode_message(messages[0]))
+        else:
+            self._outbox += encode_messages(messages)
         self._wake.set()
 
     @property

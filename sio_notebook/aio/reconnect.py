@@ -9,7 +9,6 @@ gives up after ``reconnection_attempts``. ``disconnect()`` stops it at any await
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from ..exceptions import ConnectionError, DisconnectedError
 from ..sansio.backoff import backoff_delay
@@ -17,7 +16,6 @@ from ..sansio.state import CONNECTED, DISCONNECTED, RECONNECTING, ClientEvent
 from .acks import fail_acks
 from .connector import Connector
 from .dispatch import Dispatch
-from .options import ClientOptions
 from .runtime import ClientRuntime
 
 __all__ = ["Reconnector"]
@@ -27,13 +25,10 @@ __all__ = ["Reconnector"]
 class Reconnector:
     """Runs and stops the reconnection loop of one client."""
 
-    def __init__(
-        self, runtime: ClientRuntime, connector: Connector, dispatch: Dispatch, options: Callable[[], ClientOptions]
-    ) -> None:
+    def __init__(self, runtime: ClientRuntime, connector: Connector, dispatch: Dispatch) -> None:
         self.runtime = runtime
         self.connector = connector
         self.dispatch = dispatch
-        self.options = options
 
     def start(self) -> None:
         """A connection was lost and namespaces are still wanted: reconnect in a task."""
@@ -53,14 +48,14 @@ class Reconnector:
 
     async def run(self) -> None:
         """Backoff and retry until connected, given up, or cancelled (``disconnect()``)."""
-        runtime, connector, dispatch, options = self.runtime, self.connector, self.dispatch, self.options()
+        runtime, connector, dispatch, options = self.runtime, self.connector, self.dispatch, self.runtime.options
         logger = runtime.logger
         attempt = 0
         engine = runtime.engine
         if engine is not None:
             await engine.wait_closed()
         while runtime.state is RECONNECTING and not runtime.reconnect_abort:
-            options = self.options()
+            options = runtime.options
             if options.reconnection_attempts and attempt >= options.reconnection_attempts:
                 logger.warning("reconnection failed after %d attempts: giving up", attempt)
                 runtime.last_error = f"gave up after {attempt} reconnection attempts: {runtime.last_error}"

@@ -7,7 +7,6 @@ owns the timers and sends each queue's head when its namespace is connected.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DisconnectedError, TimeoutError
@@ -15,7 +14,6 @@ from ..sansio.retry import RetryItem, RetryQueue
 from ..sansio.session import NamespaceState
 from .acks import Ack
 from .callables import Handler
-from .options import ClientOptions
 from .runtime import ClientRuntime
 
 if TYPE_CHECKING:
@@ -27,17 +25,16 @@ __all__ = ["RetryDriver"]
 class RetryDriver:
     """The retry queues of one client, one per namespace."""
 
-    def __init__(self, runtime: ClientRuntime, dispatch: Dispatch, options: Callable[[], ClientOptions]) -> None:
+    def __init__(self, runtime: ClientRuntime, dispatch: Dispatch) -> None:
         self.runtime = runtime
         self.dispatch = dispatch
-        self.options = options
         self._queues: dict[str, RetryQueue] = {}
 
     def push(self, namespace: str, args: list[Any], callback: Handler | None) -> None:
         """Queue an emit; send it now if its queue was idle."""
         queue = self._queues.get(namespace)
         if queue is None:
-            queue = self._queues[namespace] = RetryQueue(self.options().retries)
+            queue = self._queues[namespace] = RetryQueue(self.runtime.options.retries)
         item = queue.push(RetryItem(namespace, args, callback))
         if item is not None:
             self._send(queue, item)
@@ -66,7 +63,7 @@ class RetryDriver:
         runtime = self.runtime
         if runtime.session.state(item.namespace) is not NamespaceState.CONNECTED or runtime.engine is None:
             return
-        timeout = self.options().ack_timeout
+        timeout = runtime.options.ack_timeout
         assert timeout is not None
         dispatch = self.dispatch
         token = Ack(run_callback=dispatch.run_callback, on_loop=lambda args: self._acked(queue, item, args))

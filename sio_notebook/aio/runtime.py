@@ -17,6 +17,7 @@ from typing import Any
 from ..sansio.session import ClientSession, NamespaceState
 from ..sansio.state import DISCONNECTED, ClientEvent, ClientState, next_client_state
 from .engine import EngineConnection
+from .options import ClientOptions
 
 __all__ = ["ClientRuntime"]
 
@@ -24,8 +25,10 @@ __all__ = ["ClientRuntime"]
 class ClientRuntime:
     """The mutable state of one client (see the module docstring)."""
 
-    def __init__(self, session: ClientSession, logger: logging.Logger) -> None:
+    def __init__(self, session: ClientSession, options: ClientOptions, logger: logging.Logger) -> None:
         self.session = session
+        #: The client's options (replaced as a whole when the user sets one).
+        self.options = options
         self.logger = logger
         #: Moved only by :meth:`move`, through the transition table (sansio/state.py).
         self.state: ClientState = DISCONNECTED

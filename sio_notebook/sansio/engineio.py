@@ -37,6 +37,7 @@ __all__ = [
     "OpenInfo",
     "EngineProtocol",
     "encode_packet",
+    "encode_message",
     "encode_messages",
     "decode_packet",
     "encode_payload",
@@ -99,6 +100,11 @@ def encode_packet(packet: Packet) -> Frame:
             raise ValueError("only MESSAGE packets can carry binary data")
         return bytes(packet.data)
     return f"{packet.type.value}{packet.data or ''}"
+
+
+def encode_message(message: Frame) -> Frame:
+    """One Socket.IO packet as an Engine.IO MESSAGE frame (§1.3); see encode_messages."""
+    return _MESSAGE + message if type(message) is str else message
 
 
 def encode_messages(messages: list[Frame]) -> list[Frame]:

@@ -10,7 +10,7 @@ import pytest
 from sio_notebook.exceptions import DisconnectedError, LocalProtocolError, PayloadTooLargeError, RemoteProtocolError
 from sio_notebook.sansio import reasons
 from sio_notebook.sansio.acks import AckKind, answer_args, callback_args, loss_error, told_of_loss
-from sio_notebook.sansio.engineio import Packet, PacketType, encode_messages, encode_packet
+from sio_notebook.sansio.engineio import Packet, PacketType, encode_message, encode_messages, encode_packet
 from sio_notebook.sansio.session import CloseConnection, ConnectError, EventReceived, ServerDisconnected
 from sio_notebook.sansio.socketio import JsonSerializer, check_event_name
 
@@ -111,4 +111,5 @@ def test_the_reason_vocabulary_is_the_js_clients() -> None:
 
 @pytest.mark.parametrize("message", ['2["a"]', "", b"\x00\x01", '0{"sid":"x"}'])
 def test_encode_messages_matches_the_single_packet_codec(message: str | bytes) -> None:
-    assert encode_messages([message]) == [encode_packet(Packet(PacketType.MESSAGE, message))]
+    framed = encode_packet(Packet(PacketType.MESSAGE, message))
+    assert encode_messages([message]) == [framed] and encode_message(message) == framed
