@@ -65,6 +65,8 @@ CELLS = [
     "await log.wait_for(log.count + 1, timeout=10)",
     'r = %sio call add {"a": 40, "b": 2}',
     'bad = %sio call add {"a": 1}',
+    # both acks are in before the re-run connect below replaces their client
+    "await r\nawait bad",
     "%sio form",
     "%sio status",
     "%sio connect {URL} --namespace / --namespace /chat",
