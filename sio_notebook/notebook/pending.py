@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from .capture import record_ack
+from .client_api import NotebookClient
 from .connections import started
 from .live import LiveOutput, describe, running_loop
 from .render import STYLE, escape, values_text
@@ -25,7 +26,7 @@ from .roundtrips import record_rtt
 __all__ = ["Pending", "send_state"]
 
 
-def send_state(client: Any, events_out_before: int) -> tuple[str, int]:
+def send_state(client: NotebookClient, events_out_before: int) -> tuple[str, int]:
     """``("sent", 0)`` if the client wrote an emit since ``events_out_before``, else
     ``("queued", N)`` with N the emits waiting in its buffer."""
     status = client.status()
