@@ -146,7 +146,8 @@ def main() -> int:
             sections.append(profile(sc, server, args.rate, out_dir, args.keep_stacks))
     finally:
         server.stop()
-    text = "# sio_notebook hot-path profiles (py-spy)\n\n" + __doc__.split("\n\n", 1)[1].split("\n\n")[1] + "\n\n" + "\n".join(sections)
+    intro = __doc__.split("\n\n", 1)[1].split("\n\n")[1]
+    text = "# sio_notebook hot-path profiles (py-spy)\n\n" + intro + "\n\n" + "\n".join(sections)
     (out_dir / "PROFILE.md").write_text(text)
     print(text)
     return 0

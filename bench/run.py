@@ -270,7 +270,8 @@ def failure_note(result: dict[str, Any] | None) -> str:
         events = [f.get("events", 0) for f in fails if f.get("reason") == "connection dropped"]
         why = first.get("disconnect_reason")
         got = ", ".join(str(e) for e in events)
-        return f"failed: connection dropped ({why}) after {got} events ({len(fails)} of {len(fails) + len(result.get('reps', []))} runs)"
+        runs = len(fails) + len(result.get("reps", []))
+        return f"failed: connection dropped ({why}) after {got} events ({len(fails)} of {runs} runs)"
     total = len(fails) + len(result.get("reps", []))
     reasons = "; ".join(dict.fromkeys(f.get("reason", "failed") for f in fails))
     error = f" — {first['first_error']}" if first.get("first_error") else ""
@@ -281,7 +282,7 @@ def make_rows(results: dict[tuple[str, str], dict[str, Any]], sizes: dict[str, i
     rows: list[Row] = []
 
     def row(key: str, title: str, unit: str, metric: str, higher: bool, clients=CLIENTS, names=None) -> Row:
-        names = names or dict(zip(CLIENTS, clients))
+        names = names or dict(zip(CLIENTS, clients, strict=False))
         values, notes = {}, {}
         for col, client in names.items():
             res = results.get((key, client))
@@ -437,7 +438,9 @@ def machine_info(server: BenchServer | None, quick: bool, elapsed: float | None)
 
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip() if shutil.which("node") else "?"
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "sio_notebook"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "sio_notebook"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return [
         f"- **Date**: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
         + (f" ({'quick' if quick else 'full'} run, {elapsed:.0f} s)" if elapsed is not None else ""),
@@ -447,7 +450,8 @@ def machine_info(server: BenchServer | None, quick: bool, elapsed: float | None)
         f"python-engineio {version('python-engineio')}, websocket-client {version('websocket-client')}",
         f"- **Server**: Node {node}, socket.io {npm_version('socket.io')} (engine.io {npm_version('engine.io')}, "
         f"ws {npm_version('ws')}), bench/server.js on 127.0.0.1 (one process, shared by all runs)",
-        f"- **sio_notebook** {version('sio-notebook')} at git {git or '?'}" + (" + uncommitted changes in sio_notebook/" if dirty else ""),
+        f"- **sio_notebook** {version('sio-notebook')} at git {git or '?'}"
+        + (" + uncommitted changes in sio_notebook/" if dirty else ""),
     ]
 
 
@@ -566,7 +570,7 @@ def render_chart(rows: list[Row], path: Path, title: str) -> None:
     y = list(range(len(rows)))[::-1]
     for ax, attr, tattr, name in ((axes[0], "ratio_psio", "target_psio", "sio_notebook / python-socketio"),
                                   (axes[1], "ratio_raw", "target_raw", "sio_notebook / raw aiohttp floor")):
-        for yi, r in zip(y, rows):
+        for yi, r in zip(y, rows, strict=False):
             v = getattr(r, attr)
             if v is None:
                 other = r.notes.get("psio" if attr == "ratio_psio" else "raw", "")

@@ -71,7 +71,7 @@ class Events:
             await asyncio.wait_for(waiter(), timeout)
         except asyncio.TimeoutError:
             tail = [(n, repr(a)[:80]) for n, a, _ in self.log[-15:]]
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}; last events: {tail}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}; last events: {tail}") from None
 
     async def first(self, name: str, timeout: float = TIMEOUT) -> tuple[Any, ...]:
         """The arguments of the first ``name`` event (waiting for it if needed)."""

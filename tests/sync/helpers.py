@@ -115,7 +115,7 @@ def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> concurrent.f
     def run() -> None:
         try:
             future.set_result(func(*args, **kwargs))
-        except BaseException as exc:  # handed to the test thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread, which re-raises it
             future.set_exception(exc)
 
     threading.Thread(target=run, name=f"test-{getattr(func, '__name__', 'call')}", daemon=True).start()
