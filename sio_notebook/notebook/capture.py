@@ -43,35 +43,17 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .frames import bytes_for_csv, rows_to_dataframe, rows_to_frames
 from .lifecycle import LifecycleRows
 from .rates import EventRates
+from .rows import CapturedEvent, Row
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["Capture", "CapturedEvent", "capture", "record_ack", "rows_to_dataframe"]
-
-Row = tuple[int, float, str, str, tuple[Any, ...], str, float | None]
-
-
-class CapturedEvent(NamedTuple):
-    """One captured row (the shape of a buffer row; new fields only ever go at the end)."""
-
-    seq: int
-    """1-based position since the capture started or was last cleared."""
-    time: float
-    """``time.time()`` when the event reached (or left) the client."""
-    namespace: str
-    event: str
-    args: tuple[Any, ...]
-    direction: str = "in"
-    """``"in"`` (received), ``"out"`` (sent), ``"ack"`` (an ack we got) or ``"life"``."""
-    rtt: float | None = None
-    """Round-trip time in seconds, for ``"ack"`` rows."""
-
 
 _live: weakref.WeakSet[Capture] = weakref.WeakSet()
 
@@ -365,7 +347,9 @@ class Capture:
     @classmethod
     def load(cls, path: Any) -> Capture:
         """A stopped capture holding every row of the Parquet dataset at ``path`` (finished,
-        or still being written: what is flushed so far), in arrival order; none evicted."""
+        or still being written: what is flushed so far), in arrival order; none evicted.
+        For datasets bigger than memory, query the files directly (DuckDB, pyarrow.dataset,
+        Spark, Dask)."""
         from .store import read_rows
 
         rows = read_rows(path)

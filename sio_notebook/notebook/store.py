@@ -22,8 +22,9 @@ Why one file per flush: a Parquet file is readable only once its footer is writt
 file kept open across flushes would be lost whole if the kernel died. Each flush (every
 ``flush_rows`` rows, every ``flush_seconds`` seconds, and on :meth:`ParquetSink.close`)
 writes one small file with one row group, beside the dataset, and renames it into place:
-readers (a running capture's :func:`load`, DuckDB) never see a half-written file, and a
-killed kernel loses at most the rows not yet flushed.
+readers (:meth:`Capture.load <sio_notebook.notebook.capture.Capture.load>` while a
+capture runs, DuckDB) never see a half-written file, and a killed kernel loses at most the
+rows not yet flushed.
 
 The sink itself (:meth:`ParquetSink.__call__`) is one ``deque.append`` on the event loop;
 converting and writing happen in a worker thread, so the loop keeps ingesting.
@@ -46,12 +47,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
+from .rows import CapturedEvent
+
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-    from .capture import Capture, CapturedEvent
-
-__all__ = ["ParquetSink", "StoreError", "load", "read_rows", "require_pyarrow"]
+__all__ = ["ParquetSink", "StoreError", "read_rows", "require_pyarrow"]
 
 logger = logging.getLogger(__name__)
 
@@ -416,14 +417,12 @@ def _event_tables(path: Path) -> dict[str, pa.Table]:
 
 def read_rows(path: str | os.PathLike[str]) -> list[CapturedEvent]:
     """Every row of the dataset at ``path`` (finished or still being written), in arrival
-    order, as :class:`~sio_notebook.notebook.capture.CapturedEvent` rows.
+    order, as :class:`~sio_notebook.notebook.rows.CapturedEvent` rows.
 
     A dict payload is rebuilt from its columns (dotted names nest again, missing values are
     left out); a ``data`` column gives the payload itself. Events captured with several
     arguments were stored as one list, and come back as one list argument.
     """
-    from .capture import CapturedEvent
-
     rows: list[tuple[float, int, str, str, tuple[Any, ...], str]] = []
     for event, table in _event_tables(Path(path)).items():
         json_cols = {f.name for f in table.schema if f.metadata and f.metadata.get(JSON_FIELD)}
@@ -469,12 +468,3 @@ def _args_of(values: dict[str, Any]) -> tuple[Any, ...]:
         node[leaf] = value
     return (payload,)
 
-
-def load(path: str | os.PathLike[str]) -> Capture:
-    """Same as :meth:`Capture.load <sio_notebook.notebook.capture.Capture.load>`: a stopped
-    capture holding every row of the dataset (what is flushed so far if it is still being
-    written). For datasets bigger than memory, query the files directly (DuckDB,
-    pyarrow.dataset, Spark, Dask)."""
-    from .capture import Capture
-
-    return Capture.load(path)

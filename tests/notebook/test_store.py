@@ -15,14 +15,13 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from sio_notebook.notebook import capture  # noqa: E402
+from sio_notebook.notebook import Capture, capture  # noqa: E402
 from sio_notebook.notebook.frames import rows_to_frames  # noqa: E402
 from sio_notebook.notebook.store import (  # noqa: E402
     JSON_FIELD,
     ParquetSink,
     StoreError,
     _frame_rows_to_table,
-    load,
     read_rows,
     rows_to_table,
 )
@@ -170,7 +169,7 @@ def test_load_gives_a_stopped_capture_of_every_row(tmp_path: Path) -> None:
     for i in range(20):
         client.feed("/", "tick", {"i": i})
     sink.close()
-    loaded = load(path)
+    loaded = Capture.load(path)
     assert not loaded.active and len(loaded) == 20 and loaded.count == 20 and loaded.dropped == 0
     assert loaded.df["i"].tolist() == list(range(20))
 
@@ -186,8 +185,6 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 
 def test_capture_with_a_path_writes_every_row_and_stop_flushes(tmp_path: Path) -> None:
-    from sio_notebook.notebook import Capture
-
     path = tmp_path / "ticks.parquet"
     client = FakeClient()
     cap = capture(client, "tick", max_rows=10, path=path, flush_rows=1000, flush_seconds=60)
