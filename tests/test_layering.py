@@ -2,7 +2,10 @@
 
 Every import statement of every module counts (also those inside functions), except
 those under ``if TYPE_CHECKING:``, which never run. Only imports of sio_notebook's own
-modules are looked at.
+modules are looked at. ``from PKG import NAME`` is an edge to the module ``PKG.NAME`` when
+that is a module (``from . import connections``), else to ``PKG`` itself (a name its
+``__init__`` defines). The import of a module's parent packages, which Python does for
+every submodule, is not an edge.
 """
 
 from __future__ import annotations
@@ -23,12 +26,28 @@ ALLOWED = {
     "sync": {"aio", "sansio"},
 }
 
+#: What the notebook layer may import from the rest of the package (besides itself and the
+#: exceptions module), and why: the client's public front door, one pure helper, and the
+#: demo runner's old import path. Never aio's or sync's internal modules, never the
+#: session: the notebook layer works on the public client API (client_api.NotebookClient).
+NOTEBOOK_MAY_IMPORT = {
+    "sio_notebook.aio": "AsyncClient (connect()'s default client) and ClientStatus (client_api)",
+    "sio_notebook.sansio.url": "redact_url: no password of a URL is ever shown",
+    "sio_notebook.demo.runner": "run_demo.py re-exports the runner from its old home",
+}
+
 
 def _module_name(path: Path) -> str:
+    """``sio_notebook/notebook/capture.py`` -> ``sio_notebook.notebook.capture`` (a package's
+    ``__init__.py`` is the package)."""
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+#: Every module of the package, by dotted name.
+MODULES = {_module_name(p) for p in PACKAGE.rglob("*.py")}
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -57,15 +76,16 @@ def _imports(path: Path) -> set[str]:
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
-            found.add(module)
-            for alias in node.names:  # "from . import engineio" imports a module
-                found.add(f"{module}.{alias.name}")
+            for alias in node.names:
+                # "from . import engineio" imports the module engineio; "from . import X" of
+                # a name defined in the package's __init__ imports that __init__.
+                submodule = f"{module}.{alias.name}"
+                found.add(submodule if submodule in MODULES else module)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
     visit(ast.parse(path.read_text(encoding="utf-8")))
-    modules = {_module_name(p) for p in PACKAGE.rglob("*.py")}
-    return {m for m in found if m in modules and m != name}
+    return {m for m in found if m in MODULES and m != name}
 
 
 GRAPH = {_module_name(p): _imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
@@ -137,3 +157,41 @@ def test_no_module_is_over_600_lines() -> None:
     long = {p.relative_to(PACKAGE).as_posix(): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
     assert long == {}
+
+
+def test_the_notebook_layer_imports_only_the_public_client_api() -> None:
+    bad = []
+    for module, imported in GRAPH.items():
+        if module != "sio_notebook.notebook" and not module.startswith("sio_notebook.notebook."):
+            continue
+        for target in imported:
+            if target.startswith("sio_notebook.notebook.") or target == "sio_notebook.exceptions":
+                continue
+            if target not in NOTEBOOK_MAY_IMPORT:
+                bad.append(f"{module} imports {target}")
+    assert not bad, "\n".join(bad)
+
+
+def test_no_import_cycles_anywhere() -> None:
+    """No cycle among all of sio_notebook's modules: every layer, the notebook layer, the
+    demo, the top-level package and every package ``__init__`` are nodes of one graph.
+
+    A package ``__init__`` re-exporting its submodules is an edge like any other import, and
+    needs no exception: it makes a cycle only if a submodule imports that ``__init__`` back
+    (``from sio_notebook import AsyncClient`` inside aio, or ``from . import connect`` inside
+    notebook), which is exactly what must not happen, since the submodule would then run
+    against a half-initialised package. A submodule's implicit import of its parent
+    package is not an edge (module docstring), or every re-export would be a cycle.
+    Lazy imports inside functions count: they cycle at run time just the same.
+    """
+    assert _cycles(GRAPH) == []
+
+
+def test_the_import_resolution_tells_a_submodule_from_a_name() -> None:
+    # magics does "from . import connections": the module, not the notebook __init__.
+    assert "sio_notebook.notebook.connections" in GRAPH["sio_notebook.notebook.magics"]
+    assert "sio_notebook.notebook" not in GRAPH["sio_notebook.notebook.magics"]
+    # The top package's lazy "from .notebook import load_ipython_extension" is a name.
+    assert "sio_notebook.notebook" in GRAPH["sio_notebook"]
+    # The cycle finder finds a cycle when there is one.
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

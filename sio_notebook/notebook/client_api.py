@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from ..aio.status import ClientStatus
+from ..aio import ClientStatus
 
 __all__ = ["NotebookClient"]
 

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..aio import AsyncClient
 from ..sansio.url import redact_url
 
 __all__ = ["Connection", "connect", "get_connection", "list_connections", "disconnect", "started", "wait_connected"]
@@ -168,7 +169,7 @@ def connect(
     """
     loop = asyncio.get_running_loop()
     if client_factory is None:
-        from sio_notebook import AsyncClient as client_factory  # noqa: N813
+        client_factory = AsyncClient
     client_kwargs.setdefault("reconnection", True)
     client = client_factory(**client_kwargs)
     old = _connections.pop(name, None)

@@ -215,7 +215,7 @@ class SioMagics(Magics):
 
     def _do_form(self, args: Any) -> Any:
         self._no_positional(args)
-        from .widgets import EmitForm
+        from .form import EmitForm
 
         conn = self._connection(args.name)
         ns = args.namespace[-1] if args.namespace else "/"

@@ -16,6 +16,10 @@
 Update rates are bounded (jupyter_server drops IOPub messages above 1000 msg/s, and a
 dropped update leaves a view stale): every view pushes at most 4 times a second, and only
 what changed. See :mod:`.live`.
+
+This module is an index for people, and a leaf: it imports every view, and nothing in the
+package imports it (the package imports each view from its own module), so it can never
+close an import cycle (``tests/test_layering.py``).
 """
 
 from __future__ import annotations
