@@ -64,7 +64,7 @@ def record_ack(client: Any, namespace: str, event: str, value: Any, rtt: float) 
     args = value if isinstance(value, tuple) else (() if value is None else (value,))
     for cap in list(_live):
         if cap.client is client and cap.outgoing and cap.active:
-            cap._append(namespace, event, args, "ack", rtt)
+            cap.record(namespace, event, args, direction="ack", rtt=rtt)
 
 
 class Capture:
@@ -169,6 +169,32 @@ class Capture:
             with contextlib.suppress(StoreError):
                 self.store.flush()
 
+    def record(
+        self, namespace: str, event: Any, args: tuple[Any, ...] = (), *, direction: str, rtt: float | None = None
+    ) -> None:
+        """Add one row that did not come in through the client's ``on_any`` hook: a sent
+        event (``direction="out"``), an ack a notebook call got (``"ack"``, with its round-trip
+        time ``rtt`` in seconds) or a connection lifecycle event (``"life"``).
+
+        The row is numbered, counted, given to the sinks and shown like an incoming one, but
+        only while the capture is active and not paused (as the ``on_any`` hook records).
+        Lifecycle rows are left out of :attr:`rates`, which count messages. Incoming events
+        are recorded by the capture itself, on its hot path.
+        """
+        if self._paused or not self._active:
+            return
+        self._count = count = self._count + 1
+        t = time.time()
+        row = (count, t, namespace, str(event), args, direction, rtt)
+        if self._sinks:
+            self._to_sinks(row)
+        self._rows.append(row)
+        self.counts[row[3]] = self.counts.get(row[3], 0) + 1
+        if direction != "life":  # rates are of messages, not of the connection's own events
+            self.rates.add(row[3], t)
+        if not self._notify_pending:
+            self._notify()
+
     def pause(self) -> None:
         """Stop recording rows (the capture stays attached); :meth:`resume` goes on."""
         if not self._paused:
@@ -193,7 +219,7 @@ class Capture:
         if was_active:
             self.start()
         if self.lifecycle:
-            self._append("/", "new client", (), "life", None)  # %sio connect ran again
+            self.record("/", "new client", direction="life")  # %sio connect ran again
 
     def mark_gone(self, reason: str) -> None:
         """Stop for good and say why (the connection was closed); rows stay readable."""
@@ -415,21 +441,6 @@ class Capture:
 
         return on_any
 
-    def _append(self, namespace: str, event: str, args: tuple[Any, ...], direction: str, rtt: float | None) -> None:
-        if self._paused or not self._active:
-            return
-        self._count = count = self._count + 1
-        t = time.time()
-        row = (count, t, namespace, str(event), args, direction, rtt)
-        if self._sinks:
-            self._to_sinks(row)
-        self._rows.append(row)
-        self.counts[row[3]] = self.counts.get(row[3], 0) + 1
-        if direction != "life":  # rates are of messages, not of the connection's own events
-            self.rates.add(row[3], t)
-        if not self._notify_pending:
-            self._notify()
-
     def _to_sinks(self, row: Row) -> None:
         event = CapturedEvent._make(row)
         for fn in list(self._sinks):
@@ -442,7 +453,7 @@ class Capture:
     def _on_outgoing(self, namespace: str, event: Any, args: tuple[Any, ...]) -> None:
         if self.namespaces is not None and namespace not in self.namespaces:
             return
-        self._append(namespace, event, args, "out", None)
+        self.record(namespace, event, args, direction="out")
 
     def _notify(self) -> None:
         try:

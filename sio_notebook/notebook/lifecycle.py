@@ -55,7 +55,7 @@ class LifecycleRows:
                     detail["attempt"] = args[0]
                 if _name == "reconnect_error" and args:
                     detail["error"] = f"{type(args[0]).__name__}: {args[0]}"
-                cap._append("/", _name, (detail,) if detail else (), "life", None)
+                cap.record("/", _name, (detail,) if detail else (), direction="life")
 
             client.on_lifecycle(name, handler)
 
@@ -69,7 +69,7 @@ class LifecycleRows:
             return
         transport = cap.client.status().transport
         if transport and self._last_transport and transport != self._last_transport:
-            cap._append("/", "upgrade", ({"transport": transport},), "life", None)
+            cap.record("/", "upgrade", ({"transport": transport},), direction="life")
         self._last_transport = transport or self._last_transport
 
     def _on_status(self) -> None:
@@ -83,8 +83,8 @@ class LifecycleRows:
             return
         if state == "connected":
             self._last_transport = status.transport
-            cap._append("/", "connect", ({"sid": status.sid, "transport": status.transport},), "life", None)
+            cap.record("/", "connect", ({"sid": status.sid, "transport": status.transport},), direction="life")
         elif before == "connected":
-            cap._append("/", "disconnect", ({"reason": status.disconnect_reason},), "life", None)
+            cap.record("/", "disconnect", ({"reason": status.disconnect_reason},), direction="life")
         elif state == "disconnected" and status.last_error:
-            cap._append("/", "connect_error", ({"error": status.last_error},), "life", None)
+            cap.record("/", "connect_error", ({"error": status.last_error},), direction="life")

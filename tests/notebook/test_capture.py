@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pandas as pd
 import pytest
@@ -260,6 +261,26 @@ def test_outgoing_and_lifecycle_rows_are_opt_in() -> None:
     ]
     assert log.tail(1)[0].args == ({"reason": "transport close"},)
     assert "direction" in log.df.columns and "direction" not in plain.df.columns
+
+
+def test_record_adds_a_row_like_an_incoming_one_while_recording() -> None:
+    client = FakeClient()
+    cap = capture(client, "*")
+    seen: list[CapturedEvent] = []
+    cap.add_sink(seen.append)
+    client.feed("/", "tick", 1)
+    cap.record("/", "add", ({"a": 1},), direction="ack", rtt=0.25)
+    cap.record("/", "upgrade", ({"transport": "websocket"},), direction="life")
+    cap.pause()
+    cap.record("/", "add", direction="out")  # paused: nothing recorded
+    cap.resume()
+    cap.stop()
+    cap.record("/", "add", direction="out")  # stopped: nothing recorded
+    rows = [(r.seq, r.event, r.direction, r.rtt) for r in cap]
+    assert rows == [(1, "tick", "in", None), (2, "add", "ack", 0.25), (3, "upgrade", "life", None)]
+    assert seen == list(cap) and cap.counts == {"tick": 1, "add": 1, "upgrade": 1}
+    per_event = {e: sum(n) for e, n in cap.rates.series(now=time.time() + 2).items()}
+    assert per_event == {"tick": 1, "add": 1}  # the rates count messages, not lifecycle rows
 
 
 def test_attach_follows_a_new_client_and_keeps_counting() -> None:
