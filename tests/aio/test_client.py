@@ -9,7 +9,7 @@ them with the same names.
 Rules: no mocks; tests await events set by handlers (``Events.until``) instead of sleeping;
 every wait is bounded.
 
-Scenarios ported from the JS client's own suite (reference/protocol.md §5), by JS test:
+Scenarios ported from the JS client's own suite (docs/protocol.md §4), by JS test:
 
 * connection.ts: connect; acks both ways with ``false``/falsy values
   (``test_numbers_none_and_bools``); UTF-8 multibyte (``test_utf8_beyond_ascii``); reconnects by

@@ -4,7 +4,7 @@ Connection state recovery with missed events, the offline buffer and its limits,
 error-first callbacks with timeouts, retries, volatile emits, incoming and outgoing
 catch-all listeners, lifecycle events, transport fallback and the msgpack parser.
 Ported from the JS client's socket.ts / retry.ts / connection-state-recovery.ts
-scenarios where they apply (reference/protocol.md §5).
+scenarios where they apply (docs/protocol.md §4).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Smoke tests for the test peers, written with raw aiohttp (never sio_notebook).
 
-They replay the frames of the official protocol test-suite (reference/protocol.md §3.1) against both
+They replay the frames of the official protocol test-suite (docs/protocol.md §3) against both
 peers, so the client's tests can rely on the peers behaving as those vectors assume, and they check
 every event of the peer contract (tests/peers/node/server.js, tests/peers/python_server.py).
 Where python-socketio differs from Node on the wire, the test asserts what each really sends.

@@ -1,4 +1,4 @@
-"""Engine.IO 4 codec and client session rules (reference/protocol.md §1, §3.3)."""
+"""Engine.IO 4 codec and client session rules (docs/protocol.md §1, §3)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_constant_frames() -> None:
     )
 
 
-# §3.3: all of these give {type: "error", data: "parser error"} in engine.io-parser.
+# §1.3, §3: all of these give {type: "error", data: "parser error"} in engine.io-parser.
 BAD_PACKETS = ["", "a123", "{", "{}", '["a123", "a456"]', "7", "9", "b", "bAQIDBA==", " 4x"]
 
 

@@ -1,4 +1,4 @@
-"""The default Socket.IO parser against the golden vectors of reference/protocol.md §3.
+"""The default Socket.IO parser against the golden vectors of docs/protocol.md §3.
 
 Every vector is two-way: ``encode(packet)`` gives the exact text (and the exact
 attachment bytes), and decoding that text plus attachments gives the packet back.
@@ -275,7 +275,7 @@ def test_a_placeholder_in_a_text_packet_is_left_alone() -> None:
     assert feed_all([f'2["a",{ph(0)}]']).data == ["a", {"_placeholder": True, "num": 0}]
 
 
-# --- §3.1: frames of the socket.io-protocol test-suite ---------------------------------
+# --- §3: frames of the socket.io-protocol test-suite -----------------------------------
 
 SUITE = [
     ("40", [], Packet(CONNECT, "/")),
@@ -306,7 +306,7 @@ SUITE = [
      Packet(BINARY_EVENT, "/", ["message-with-ack", b"\x01\x02\x03", b"\x04\x05\x06"], 789)),
     (f"462-789[{ph(0)},{ph(1)}]", [b"\x01\x02\x03", b"\x04\x05\x06"],
      Packet(BINARY_ACK, "/", [b"\x01\x02\x03", b"\x04\x05\x06"], 789)),
-    # §2.6 / §2.8: spec samples and a recorded JS 4.8.4 session
+    # §2.2 / §2.6: spec samples and a recorded JS 4.8.4 session
     ('420["ask",1]', [], Packet(EVENT, "/", ["ask", 1], 0)),
     ("430[42]", [], Packet(ACK, "/", [42], 0)),
     ('42/admin,1["tellme"]', [], Packet(EVENT, "/admin", ["tellme"], 1)),
