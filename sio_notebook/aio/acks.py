@@ -2,7 +2,7 @@
 server's own ack requests, which are answered on the connection they came on.
 
 The session (sansio) keeps tokens opaque: it hands them back in ``AckReceived`` or in
-the ``lost_acks`` of a loss. This module decides what a token does then.
+``AcksLost`` (with the error the core chose). This module carries out what a token does then.
 """
 
 from __future__ import annotations

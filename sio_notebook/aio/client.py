@@ -23,10 +23,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..exceptions import DisconnectedError, TimeoutError
+from ..exceptions import TimeoutError
 from ..sansio.session import ClientSession
 from ..sansio.state import CONNECTED, DISCONNECTED
-from .acks import Ack, AckRequest, fail_acks
+from .acks import Ack, AckRequest
 from .callables import Handler
 from .connector import Connector
 from .dispatch import Dispatch, RunHandler
@@ -454,10 +454,11 @@ class AsyncClient:
         connected = list(session.connected_namespaces())
         if engine is not None and not engine.closed:
             for ns in list(session.wanted_namespaces()):
-                frames, lost = session.disconnect_frames(ns)
-                if frames:
-                    engine.send(frames)
-                fail_acks(lost, DisconnectedError("the client disconnected before the ack arrived"))
+                session.leave(ns)
+            frames = session.data_to_send()  # a DISCONNECT per namespace (§2.7)
+            if frames:
+                engine.send(frames)
+            self._dispatch.route(session.events_received())  # their acks are lost
         for ns in connected:
             await self._dispatch.call_disconnect(ns, Reason.CLIENT_DISCONNECT)
         if rt.state is not DISCONNECTED:

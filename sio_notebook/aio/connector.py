@@ -16,11 +16,10 @@ from typing import Any
 
 import aiohttp
 
-from ..exceptions import ConnectionError, DisconnectedError
+from ..exceptions import ConnectionError
 from ..sansio.session import NamespaceState
 from ..sansio.state import CONNECTED, DISCONNECTED, RECONNECTING, SETTLING, ClientEvent
 from ..sansio.url import parse_url, redact_url
-from .acks import fail_acks
 from .callables import resolve_option
 from .dispatch import Dispatch
 from .engine import EngineConnection
@@ -207,7 +206,8 @@ class Connector:
         session = runtime.session
         for ns in session.wanted_namespaces():
             session.want(ns, auth)
-        engine.send(session.engine_opened())
+        session.engine_opened()
+        engine.send(session.data_to_send())  # a CONNECT per wanted namespace (§2.4)
         if runtime.state in SETTLING:
             runtime.notify_status()
 
@@ -311,8 +311,9 @@ class Connector:
         if engine is not None:
             await engine.close()
             await engine.wait_closed()
-        lost = runtime.session.give_up()
-        fail_acks(lost, DisconnectedError("the connection is closed; the ack will not arrive"))
+        session = runtime.session
+        session.give_up()
+        self.dispatch.route(session.events_received())  # every ack left is lost
         self.retries.drain()
         if self._own_http is not None:
             await self._own_http.close()

@@ -15,10 +15,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ConnectionError, DisconnectedError
-from ..sansio.acks import loss_error
 from ..sansio.engineio import Frame
-from ..sansio.session import AckReceived, CloseConnection, Connected, ConnectError, EventReceived, ServerDisconnected
+from ..sansio.events import (
+    AckReceived,
+    AcksLost,
+    CloseConnection,
+    Connected,
+    ConnectError,
+    EventReceived,
+    NamespaceLost,
+    ServerDisconnected,
+    SessionEvent,
+)
 from ..sansio.state import CONNECTING, DISCONNECTED, SETTLING, ClientEvent
 from .acks import AckRequest, fail_acks
 from .callables import ACK_CALLBACK, Handler, describe_event, is_awaitable
@@ -72,20 +80,30 @@ class Dispatch:
     # --- engine callbacks ------------------------------------------------------------
 
     def on_message(self, message: Frame) -> None:
-        """One Engine.IO message: decode and dispatch, in arrival order."""
+        """One Engine.IO message: feed it to the session, route what comes out."""
+        session = self.runtime.session
+        session.receive_data(message)
+        self.route(session.events_received())
+
+    def route(self, events: list[SessionEvent]) -> None:
+        """Act on the session's events, in order (the only place that does)."""
         runtime = self.runtime
-        for event in runtime.session.feed(message):
+        for event in events:
             if type(event) is EventReceived:
                 runtime.events_in += 1
                 self.dispatch_event(event)
             elif type(event) is AckReceived:
                 event.token.resolve(event.args)
+            elif type(event) is AcksLost:
+                fail_acks(event.tokens, event.error)
             elif type(event) is Connected:
                 self._on_namespace_connected(event)
             elif type(event) is ConnectError:
                 self._on_namespace_error(event)
             elif type(event) is ServerDisconnected:
                 self._on_server_disconnect(event)
+            elif type(event) is NamespaceLost:
+                self.trigger(event.namespace, "disconnect", (event.reason,))
             elif type(event) is CloseConnection:
                 self._on_close_decision(event)
 
@@ -114,12 +132,11 @@ class Dispatch:
         runtime.disconnect_reason = reason
         if error is not None:
             runtime.last_error = f"{reason}: {error}"
-        was_connected, lost = runtime.session.engine_lost()
-        fail_acks(lost, loss_error(reason, error))
+        session = runtime.session
+        session.engine_lost(reason, error)
         self.retries.connection_lost()
         self.logger.info("connection lost: %s", reason)
-        for ns in was_connected:
-            self.trigger(ns, "disconnect", (reason,))
+        self.route(session.events_received())  # the lost acks, then a disconnect per namespace
         runtime.namespaces_changed()
         if runtime.reconnect_task is not None and not runtime.reconnect_task.done():
             return  # the running reconnection loop sees the closed engine
@@ -135,8 +152,9 @@ class Dispatch:
     def _on_namespace_connected(self, event: Connected) -> None:
         runtime = self.runtime
         engine = runtime.engine
-        if event.flushed and engine is not None:
-            engine.send(runtime.session.flush_frames(event))
+        frames = runtime.session.data_to_send()  # the emits buffered while offline
+        if frames and engine is not None:
+            engine.send(frames)
             runtime.events_out += len(event.flushed)
             if self.registry.any_out:
                 for packet in event.flushed:
@@ -155,7 +173,6 @@ class Dispatch:
         runtime.connect_errors[event.namespace] = event.message
         runtime.last_error = f"{event.namespace}: {event.message}"
         runtime.failed_namespace(event.namespace)
-        fail_acks(event.lost_acks, ConnectionError(f"{event.namespace} refused: {event.message}"))
         data: dict[str, Any] = {"message": event.message}
         if event.data is not None:
             data["data"] = event.data
@@ -165,7 +182,6 @@ class Dispatch:
 
     def _on_server_disconnect(self, event: ServerDisconnected) -> None:
         self.logger.info("the server disconnected namespace %s", event.namespace)
-        fail_acks(event.lost_acks, DisconnectedError(f"the server disconnected {event.namespace}"))
         self.trigger(event.namespace, "disconnect", (Reason.SERVER_DISCONNECT,))
         self.runtime.disconnect_reason = Reason.SERVER_DISCONNECT
         self._after_namespace_loss()
@@ -264,11 +280,12 @@ class Dispatch:
         runtime = self.runtime
         engine, session = runtime.engine, runtime.session
         try:
-            frames = session.answer_frames(ns, ack.id, result, ack.connection)
+            sent = session.answer(ns, ack.id, result, ack.connection)
         except (TypeError, ValueError) as exc:
             self.logger.error("cannot send the ack for %s: %s", ns, exc)
-            frames = session.answer_frames(ns, ack.id, None, ack.connection)
-        if frames is None or engine is None or engine.closed:
+            sent = session.answer(ns, ack.id, None, ack.connection)
+        frames = session.data_to_send() if sent else None
+        if not frames or engine is None or engine.closed:
             self.logger.info("dropping the answer to ack request %s on %s: its connection is gone", ack.id, ns)
             return
         engine.send(frames)

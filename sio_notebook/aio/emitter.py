@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..exceptions import BadNamespaceError, DisconnectedError, TimeoutError
+from ..exceptions import BadNamespaceError, TimeoutError
 from ..sansio.socketio import EVENT, Packet, Serializer, check_event_name
 from ..sansio.state import DISCONNECTED
-from .acks import Ack, fail_acks
+from .acks import Ack
 from .callables import Handler
 from .dispatch import Dispatch
 from .retries import RetryDriver
@@ -66,9 +66,7 @@ class Emitter:
 
     def withdraw(self, token: Ack, namespace: str) -> None:
         """Stop waiting for ``token``'s ack; an emit still buffered is not sent at all."""
-        session = self.runtime.session
-        session.cancel_buffered(token)
-        session.forget_ack(namespace, token)
+        self.runtime.session.withdraw(namespace, token)
 
     def event_args(self, event: Any, data: Any, namespace: str) -> list[Any]:
         """``[event, *arguments]`` of an emit, after the checks every emit makes first."""
@@ -94,17 +92,17 @@ class Emitter:
             # JS: a volatile packet is dropped while the transport is not writable (a write
             # in flight or queued), so a burst sheds load instead of queueing it.
             writable = engine is not None and engine.writable
-            frames = session.emit(namespace, args, token, volatile=True, writable=writable)
+            sent = session.emit(namespace, args, token, volatile=True, writable=writable)
         else:
-            frames = session.emit(namespace, args, token)
-        if frames is None:
-            dropped = session.take_dropped()
-            if dropped:  # the offline buffer's overflow policy dropped these emits
-                fail_acks(tuple(dropped), DisconnectedError("dropped: the offline emit buffer is full"))
+            sent = session.emit(namespace, args, token)
+        if not sent:  # buffered or dropped; a drop by the overflow policy loses its ack
+            events = session.events_received()
+            if events:
+                self.dispatch.route(events)
             return
         engine = runtime.engine
         assert engine is not None
-        engine.send(frames)
+        engine.send(session.data_to_send())
         runtime.events_out += 1
         if self.dispatch.registry.any_out:
             self.dispatch.fire_outgoing(namespace, args)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
-from ..exceptions import ConnectionError, DisconnectedError
+from ..exceptions import ConnectionError
 from ..sansio.backoff import backoff_delay
+from ..sansio.events import AcksLost
+from ..sansio.reasons import TRANSPORT_CLOSE
 from ..sansio.state import CONNECTED, DISCONNECTED, RECONNECTING, ClientEvent
 from .acks import fail_acks
 from .connector import Connector
@@ -100,6 +102,11 @@ class Reconnector:
                     dispatch.fire_lifecycle("reconnect", attempt)
                     return
                 await engine.close()
-                _, lost = runtime.session.engine_lost()
-                fail_acks(lost, DisconnectedError("the reconnection attempt failed before the ack arrived"))
+                session = runtime.session
+                session.engine_lost(TRANSPORT_CLOSE)  # this attempt did not settle in time
+                for event in session.events_received():
+                    # Only the lost acks: as before the redesign, no disconnect handlers
+                    # run for an attempt that never settled (NamespaceLost is dropped).
+                    if type(event) is AcksLost:
+                        fail_acks(event.tokens, event.error)
             runtime.move(ClientEvent.LOSE)

@@ -67,11 +67,11 @@ class RetryDriver:
         assert timeout is not None
         dispatch = self.dispatch
         token = Ack(run_callback=dispatch.run_callback, on_loop=lambda args: self._acked(queue, item, args))
-        frames = runtime.session.emit(item.namespace, item.args, token, buffer=False)
-        if frames is None:
+        session = runtime.session
+        if not session.emit(item.namespace, item.args, token, buffer=False):
             return
         queue.sent(item)
-        runtime.engine.send(frames)
+        runtime.engine.send(session.data_to_send())
         runtime.events_out += 1
         if dispatch.registry.any_out:
             dispatch.fire_outgoing(item.namespace, item.args)
@@ -86,7 +86,7 @@ class RetryDriver:
 
     def _timed_out(self, queue: RetryQueue, item: RetryItem, token: Ack) -> None:
         token.done = True
-        self.runtime.session.forget_ack(item.namespace, token)
+        self.runtime.session.withdraw(item.namespace, token)
         gave_up, next_item = queue.timed_out(item)
         if gave_up and item.callback is not None:
             self.dispatch.run_callback(

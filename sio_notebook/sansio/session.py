@@ -10,18 +10,23 @@ and go underneath it (reconnection). It decides:
   and a server DISCONNECT (§2.7) mean for each namespace;
 * ack ids, one counter per namespace from 0 (§2.2), and which pending acks can no
   longer arrive after a loss (sent but unanswered: they fail at once; never sent: they
-  stay buffered and go out after the reconnect, JS 4.7.5 rules, §4.4);
+  stay buffered and go out after the reconnect, JS 4.7.5 rules, §4.4), with which error;
 * the offline buffer: an emit while a wanted namespace is not connected is kept
   (bounded) and flushed in order when it connects, before the ``connect`` handlers run;
 * the receive buffer: events that arrive before a namespace's CONNECT reply (the
   recovery replay, §2.4) are delivered right after its ``connect``;
 * connection state recovery offsets (§2.4): with a ``pid`` held, the server appends an
   opaque offset string as the last argument of every ack-less event. We record it and
-  strip it, so handlers written for the event's real arguments keep working.
+  strip it, so handlers written for the event's real arguments keep working;
+* when the connection must end (:class:`~.events.CloseConnection`).
 
-Inputs are method calls; outputs are return values: frames to write (``Frame`` list)
-and :mod:`events <.events>` for the application. Callbacks for acks are opaque tokens
-the I/O layer gives us and gets back.
+The contract is the one of websockets' ``Protocol``: inputs are method calls that return
+nothing but a yes/no (the application's intents ``want``/``emit``/``answer``/``withdraw``/
+``leave``/``give_up``, and what happens underneath: ``engine_opened``, ``receive_data``,
+``engine_lost``); the outputs wait in two queues, drained by the I/O layer after each
+input: :meth:`~ClientSession.data_to_send` (frames to write, in order) and
+:meth:`~ClientSession.events_received` (:mod:`events <.events>` for the application, in
+order). Nothing raises out of ``receive_data``: malformed data becomes a close decision.
 """
 
 from __future__ import annotations
@@ -30,9 +35,20 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..exceptions import BadNamespaceError, BufferFullError, RemoteProtocolError
-from .acks import answer_args
+from ..exceptions import BadNamespaceError, BufferFullError, ConnectionError, DisconnectedError, RemoteProtocolError
+from .acks import answer_args, loss_error
 from .engineio import Frame
+from .events import (
+    AckReceived,
+    AcksLost,
+    CloseConnection,
+    Connected,
+    ConnectError,
+    EventReceived,
+    NamespaceLost,
+    ServerDisconnected,
+    SessionEvent,
+)
 from .reasons import PARSE_ERROR, SERVER_DISCONNECT
 from .socketio import (
     ACK,
@@ -50,13 +66,6 @@ from .state import NamespaceEvent, NamespaceState, next_namespace_state
 __all__ = [
     "ClientSession",
     "NamespaceState",
-    "Connected",
-    "ConnectError",
-    "ServerDisconnected",
-    "EventReceived",
-    "AckReceived",
-    "CloseConnection",
-    "BufferedEmit",
     "OVERFLOW_POLICIES",
 ]
 
@@ -68,77 +77,12 @@ V2_SERVER_MESSAGE = (
 #: What to do when the offline buffer is full: raise BufferFullError, or drop.
 OVERFLOW_POLICIES = ("error", "drop_oldest", "drop_newest")
 
-
 _CONNECTED = NamespaceState.CONNECTED
 _CONNECTING = NamespaceState.CONNECTING
 
 
-# --- events for the application -------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Connected:
-    namespace: str
-    sid: str
-    recovered: bool
-    #: Emits buffered while offline, now written (for outgoing hooks), in order.
-    flushed: tuple[Packet, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectError:
-    namespace: str
-    message: str
-    data: Any
-    #: Ack tokens of buffered emits that will now never be sent.
-    lost_acks: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ServerDisconnected:
-    namespace: str
-    lost_acks: tuple[Any, ...] = ()
-
-
-# EventReceived and AckReceived are built once per packet: plain slotted dataclasses
-# (a frozen one costs three times as much to build). Treat them as immutable.
-
-
 @dataclass(slots=True)
-class EventReceived:
-    namespace: str
-    name: Any
-    args: list[Any]
-    ack_id: int | None
-
-
-@dataclass(slots=True)
-class AckReceived:
-    namespace: str
-    token: Any
-    args: list[Any]
-
-
-@dataclass(frozen=True, slots=True)
-class CloseConnection:
-    """The session's decision that the Engine.IO connection must end (from :meth:`feed`).
-
-    ``reconnect=True``: the server broke the protocol (``reason`` "parse error", the
-    ``error`` says how): fail the connection; reconnection follows as for any loss.
-    ``reconnect=False``: no namespace is left (JS: the Manager closes the engine when
-    its last socket leaves), so close for good, no reconnection.
-    """
-
-    reason: str
-    error: BaseException | None = None
-    reconnect: bool = False
-
-
-_NAMESPACE_LOSSES = (ConnectError, ServerDisconnected)
-
-
-@dataclass(slots=True)
-class BufferedEmit:
+class _BufferedEmit:
     packet: Packet
     token: Any  # ack token, or None
 
@@ -189,15 +133,27 @@ class ClientSession:
         self.max_buffered_emits = max_buffered_emits
         self.buffer_overflow = buffer_overflow
         self._namespaces: dict[str, _Namespace] = {}
-        self._buffer: deque[BufferedEmit] = deque()
-        #: Ack tokens of emits the overflow policy dropped; the I/O layer fails them
-        #: (take_dropped) so no callback or call() waits for an ack that cannot come.
-        self._dropped: list[Any] = []
+        self._buffer: deque[_BufferedEmit] = deque()
+        #: The two output queues (see data_to_send and events_received).
+        self._frames: list[Frame] = []
+        self._events: list[SessionEvent] = []
         #: Whether an Engine.IO connection is open underneath.
         self.engine_open = False
         #: Which Engine.IO connection this is (counts engine_opened calls): the server
         #: numbers its ack requests per connection.
         self.connection = 0
+
+    # --- outputs ---------------------------------------------------------------------
+
+    def data_to_send(self) -> list[Frame]:
+        """The frames to write, in order, since the last call (and forget them)."""
+        frames, self._frames = self._frames, []
+        return frames
+
+    def events_received(self) -> list[SessionEvent]:
+        """The events for the application, in order, since the last call (and forget them)."""
+        events, self._events = self._events, []
+        return events
 
     # --- queries ---------------------------------------------------------------------
 
@@ -234,46 +190,27 @@ class ClientSession:
         """How many emits wait for a connection."""
         return len(self._buffer)
 
-    # --- commands --------------------------------------------------------------------
+    # --- inputs: the application's intents ------------------------------------------
 
     def want(self, namespace: str, auth: Any = None) -> None:
-        """Register a namespace to connect (now, or when the engine opens)."""
+        """Register a namespace to connect when the engine opens (its CONNECT goes then)."""
         ns = self._namespaces.get(namespace)
         if ns is None or ns.state in (NamespaceState.FAILED, NamespaceState.CLOSED):
             ns = self._namespaces[namespace] = _Namespace(namespace)
         ns.auth = auth
 
-    def connect_frames(self, namespace: str, auth: Any = None) -> list[Frame]:
-        """The CONNECT for ``namespace`` (§2.4), with recovery fields when a pid is held."""
-        ns = self._namespaces[namespace]
-        ns.auth = auth
-        ns.move(NamespaceEvent.SEND_CONNECT)
-        ns.connect_sent = True
-        ns.early_events = []
-        ns.early_offset = None
-        payload: Any = auth
-        if ns.pid is not None:
-            # JS: {pid, offset, ...auth}: the auth keys are merged over pid and offset.
-            # Before any offset, JS's offset is undefined, so JSON leaves the key out.
-            payload = {"pid": ns.pid} if ns.offset is None else {"pid": ns.pid, "offset": ns.offset}
-            if isinstance(auth, dict):
-                payload.update(auth)
-        if payload is not None and not isinstance(payload, dict):
-            raise TypeError(f"auth must be a dict (a JSON object), not {type(payload).__name__}")
-        return self.serializer.encode(Packet(CONNECT, namespace, payload))
-
-    def disconnect_frames(self, namespace: str) -> tuple[list[Frame], tuple[Any, ...]]:
-        """Leave a namespace: the DISCONNECT to send and the acks that can no longer arrive."""
+    def leave(self, namespace: str) -> None:
+        """Leave a namespace: its DISCONNECT (§2.7) if its CONNECT went out, and
+        :class:`AcksLost` for its pending and buffered acks."""
         ns = self._namespaces.get(namespace)
         if ns is None:
-            return [], ()
+            return
         was_sent = ns.connect_sent and self.engine_open
         ns.move(NamespaceEvent.LEAVE)
         ns.pid = None
-        lost = tuple(ns.pending_acks.values()) + self._drop_buffered(namespace)
-        ns.pending_acks.clear()
-        frames = self.serializer.encode(Packet(DISCONNECT, namespace)) if was_sent else []
-        return frames, lost
+        self._lose_acks(ns, DisconnectedError("the client disconnected before the ack arrived"))
+        if was_sent:
+            self._frames += self.serializer.encode(Packet(DISCONNECT, namespace))
 
     def emit(
         self,
@@ -284,30 +221,33 @@ class ClientSession:
         volatile: bool = False,
         buffer: bool | None = None,
         writable: bool = True,
-    ) -> list[Frame] | None:
-        """Frames for an EVENT now, or None when it was buffered (or dropped, if volatile).
+    ) -> bool:
+        """An EVENT: True when its frames are queued in :meth:`data_to_send`; False when
+        it was buffered for the next connection or dropped (volatile, or by the overflow
+        policy, then with :class:`AcksLost` for its ack).
 
         ``args`` is ``[event_name, *arguments]``. ``token`` (any object) asks for an ack;
         it comes back in :class:`AckReceived`. Encoding errors (TypeError, ValueError)
         are raised before any state changes, so a bad emit leaves the session intact.
         ``writable`` is the transport's state (nothing queued or being written): a
         volatile emit is dropped when it is False, as socket.io-client drops a volatile
-        packet whenever ``transport.writable`` is false.
+        packet whenever ``transport.writable`` is false. ``buffer`` overrides the
+        ``buffer_emits`` option for this emit.
         """
         if volatile and not writable:
-            return None
+            return False
         ns = self._namespaces.get(namespace)
-        if ns is not None and ns.state is NamespaceState.CONNECTED and self.engine_open:
+        if ns is not None and ns.state is _CONNECTED and self.engine_open:
             ack_id = None
             if token is not None:
                 ack_id = ns.next_ack_id
-            frames = self._encode_event(namespace, args, ack_id)
+            self._frames += self._encode_event(namespace, args, ack_id)
             if token is not None:
                 ns.next_ack_id += 1
                 ns.pending_acks[ack_id] = token  # type: ignore[index]
-            return frames
+            return True
         if volatile:
-            return None
+            return False
         if ns is None or ns.state in (NamespaceState.FAILED, NamespaceState.CLOSED):
             raise BadNamespaceError(f"{namespace} is not a connected namespace")
         if not (self.buffer_emits if buffer is None else buffer):
@@ -315,61 +255,72 @@ class ClientSession:
         # Validate now, so the error reaches the caller and not the flush on reconnect.
         packet = Packet(EVENT, namespace, args)
         self.serializer.encode(packet)
-        self._push_buffer(BufferedEmit(packet, token))
-        return None
+        self._push_buffer(_BufferedEmit(packet, token))
+        return False
 
-    def ack_frames(self, namespace: str, ack_id: int, args: list[Any]) -> list[Frame]:
-        """Answer the server's ack request ``ack_id`` (§2.6)."""
-        return self.serializer.encode(Packet(ACK, namespace, args, ack_id))
+    def answer(self, namespace: str, ack_id: int, result: Any, connection: int) -> bool:
+        """Answer the server's ack request ``ack_id`` with a handler's ``result`` (§2.6).
 
-    def answer_frames(self, namespace: str, ack_id: int, result: Any, connection: int) -> list[Frame] | None:
-        """The ACK answering request ``ack_id`` with a handler's ``result`` (§2.6), or None.
-
-        None when the request came on an earlier connection (the handler outlived a
-        reconnection): ack ids are numbered per connection, so the server would take the
-        answer for another request. TypeError/ValueError if ``result`` cannot be encoded.
+        False, and nothing sent, when the request came on an earlier connection (the
+        handler outlived a reconnection): ack ids are numbered per connection, so the
+        server would take the answer for another request. TypeError/ValueError if
+        ``result`` cannot be encoded (nothing queued then).
         """
         if connection != self.connection or not self.engine_open:
-            return None
-        return self.serializer.encode(Packet(ACK, namespace, answer_args(result), ack_id))
+            return False
+        self._frames += self.serializer.encode(Packet(ACK, namespace, answer_args(result), ack_id))
+        return True
 
-    def cancel_buffered(self, token: Any) -> bool:
-        """Remove a buffered emit by its ack token (its timeout fired before it was sent)."""
+    def withdraw(self, namespace: str, token: Any) -> None:
+        """Stop waiting for ``token``'s ack (its timeout fired): an emit still buffered is
+        not sent at all, and a late answer is ignored."""
         for item in self._buffer:
             if item.token is token:
                 self._buffer.remove(item)
-                return True
-        return False
-
-    def forget_ack(self, namespace: str, token: Any) -> None:
-        """Stop waiting for an ack (timed out): a late answer will be ignored."""
+                break
         ns = self._namespaces.get(namespace)
         if ns:
             for ack_id, value in list(ns.pending_acks.items()):
                 if value is token:
                     del ns.pending_acks[ack_id]
 
-    # --- inputs ----------------------------------------------------------------------
+    def give_up(self) -> None:
+        """No more reconnection: forget every namespace; :class:`AcksLost` for every ack left."""
+        lost: list[Any] = []
+        for ns in self._namespaces.values():
+            lost.extend(ns.pending_acks.values())
+            ns.pending_acks.clear()
+            ns.move(NamespaceEvent.GIVE_UP)
+        lost.extend(item.token for item in self._buffer if item.token is not None)
+        self._buffer.clear()
+        self.engine_open = False
+        self._frames = []
+        if lost:
+            self._events.append(AcksLost(tuple(lost), DisconnectedError("the connection is closed; the ack will not arrive")))
 
-    def engine_opened(self) -> list[Frame]:
+    # --- inputs: the connection underneath -------------------------------------------
+
+    def engine_opened(self) -> None:
         """A new Engine.IO connection is open: the CONNECTs for every wanted namespace."""
         self.engine_open = True
         self.connection += 1
         self.decoder.reset()
-        frames: list[Frame] = []
+        self._frames = []  # nothing meant for an earlier connection goes on this one
         for ns in self._namespaces.values():
             if ns.state in (NamespaceState.CONNECTING, NamespaceState.CONNECTED):
-                frames += self.connect_frames(ns.name, ns.auth)
-        return frames
+                self._frames += self._connect_frames(ns)
 
-    def engine_lost(self) -> tuple[list[str], tuple[Any, ...]]:
+    def engine_lost(self, reason: str, error: BaseException | None = None) -> None:
         """The Engine.IO connection is gone (not by our or the server's DISCONNECT).
 
-        Returns the namespaces that were connected (they get ``disconnect`` events and
-        are reconnected later) and the ack tokens that cannot be answered any more.
+        Queues :class:`AcksLost` for the acks that cannot be answered any more (with the
+        error :func:`~.acks.loss_error` gives for ``reason``), then one
+        :class:`NamespaceLost` per namespace that was connected (they are reconnected
+        with the next connection). Frames not yet drained are dropped with it.
         """
         self.engine_open = False
         self.decoder.reset()
+        self._frames = []
         was_connected = []
         lost: list[Any] = []
         for ns in self._namespaces.values():
@@ -380,51 +331,36 @@ class ClientSession:
             ns.connect_sent = False
             lost.extend(ns.pending_acks.values())
             ns.pending_acks.clear()
-        return was_connected, tuple(lost)
+        events = self._events
+        if lost:
+            events.append(AcksLost(tuple(lost), loss_error(reason, error)))
+        events.extend(NamespaceLost(name, reason) for name in was_connected)
 
-    def give_up(self) -> tuple[Any, ...]:
-        """No more reconnection: forget every namespace; return every ack token left."""
-        lost: list[Any] = []
-        for ns in self._namespaces.values():
-            lost.extend(ns.pending_acks.values())
-            ns.pending_acks.clear()
-            ns.move(NamespaceEvent.GIVE_UP)
-        lost.extend(item.token for item in self._buffer if item.token is not None)
-        self._buffer.clear()
-        self.engine_open = False
-        return tuple(lost)
+    def receive_data(self, message: Frame) -> None:
+        """One Engine.IO MESSAGE payload (the ``4`` removed): never raises.
 
-    def feed(self, message: Frame) -> list[Any]:
-        """The I/O layer's entry point for one Engine.IO message: events, never an exception.
-
-        Like :meth:`receive`, plus the close decisions: malformed data ends with
+        Malformed data (RemoteProtocolError, or a custom parser's ValueError) gives
         ``CloseConnection("parse error", error, reconnect=True)``; a refusal or a server
-        DISCONNECT that leaves no namespace wanted, with ``CloseConnection("server
-        disconnect")`` (no reconnection).
+        DISCONNECT that leaves no namespace wanted, ``CloseConnection("server
+        disconnect")`` (no reconnection: JS closes the Manager with its last socket).
         """
         try:
-            events = self.receive(message)
-        except ValueError as exc:  # RemoteProtocolError, or a custom parser's ValueError
-            return [CloseConnection(PARSE_ERROR, exc, reconnect=True)]
-        if events and type(events[0]) in _NAMESPACE_LOSSES and not self.wanted_namespaces():
-            events.append(CloseConnection(SERVER_DISCONNECT))
-        return events
+            self._receive(message)
+        except ValueError as exc:
+            self._events.append(CloseConnection(PARSE_ERROR, exc, reconnect=True))
 
-    def receive(self, message: Frame) -> list[Any]:
-        """Apply one Engine.IO message; return the events for the application.
+    # --- internals -------------------------------------------------------------------
 
-        Raises RemoteProtocolError for malformed data (the caller closes the transport
-        with reason "parse error").
-        """
+    def _receive(self, message: Frame) -> None:
         packet = self.decoder.feed(message)
         if packet is None:
-            return []
+            return
         ptype = packet.type
         ns = self._namespaces.get(packet.namespace)
         if ptype is EVENT or ptype is BINARY_EVENT:
             state = ns.state if ns is not None else None
             if state is not _CONNECTED and state is not _CONNECTING:
-                return []  # a namespace we are not in: ignore, as the JS client does
+                return  # a namespace we are not in: ignore, as the JS client does
             assert ns is not None
             args = packet.data
             early = state is _CONNECTING
@@ -437,51 +373,66 @@ class ClientSession:
             event = EventReceived(packet.namespace, args[0], args[1:], packet.id)
             if early:
                 ns.early_events.append(event)  # delivered after this namespace's connect
-                return []
-            return [event]
+            else:
+                self._events.append(event)
+            return
         if ptype is ACK or ptype is BINARY_ACK:
-            if ns is None:
-                return []
-            token = ns.pending_acks.pop(packet.id, None)  # type: ignore[arg-type]
-            return [] if token is None else [AckReceived(packet.namespace, token, packet.data)]
+            if ns is not None:
+                token = ns.pending_acks.pop(packet.id, None)  # type: ignore[arg-type]
+                if token is not None:
+                    self._events.append(AckReceived(packet.namespace, token, packet.data))
+            return
         if ptype is CONNECT:
-            return self._receive_connect(packet, ns)
+            self._receive_connect(packet, ns)
+            return
         if ptype is CONNECT_ERROR:
             if ns is None:
-                return []
+                return
             data = packet.data
             if isinstance(data, dict):
                 message_text, extra = str(data.get("message", "")), data.get("data")
             else:
                 message_text, extra = str(data), None
-            ns.move(NamespaceEvent.REFUSED)
-            ns.pid = None
-            lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
-            ns.pending_acks.clear()
-            return [ConnectError(ns.name, message_text, extra, lost)]
+            self._refused(ns, message_text, extra)
+            return
         if ptype is DISCONNECT:
             if ns is None or ns.state not in (NamespaceState.CONNECTED, NamespaceState.CONNECTING):
-                return []
+                return
             ns.move(NamespaceEvent.KICKED)
             ns.pid = None
-            lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
-            ns.pending_acks.clear()
-            return [ServerDisconnected(ns.name, lost)]
+            self._lose_acks(ns, DisconnectedError(f"the server disconnected {ns.name}"))
+            self._events.append(ServerDisconnected(ns.name))
+            self._close_if_none_left()
+            return
         raise RemoteProtocolError(f"unexpected packet type {ptype!r}")  # pragma: no cover
 
-    # --- internals -------------------------------------------------------------------
+    def _connect_frames(self, ns: _Namespace) -> list[Frame]:
+        """The CONNECT for ``ns`` (§2.4), with recovery fields when a pid is held."""
+        auth = ns.auth
+        payload: Any = auth
+        if ns.pid is not None:
+            # JS: {pid, offset, ...auth}: the auth keys are merged over pid and offset.
+            # Before any offset, JS's offset is undefined, so JSON leaves the key out.
+            payload = {"pid": ns.pid} if ns.offset is None else {"pid": ns.pid, "offset": ns.offset}
+            if isinstance(auth, dict):
+                payload.update(auth)
+        if payload is not None and not isinstance(payload, dict):
+            raise TypeError(f"auth must be a dict (a JSON object), not {type(payload).__name__}")
+        frames = self.serializer.encode(Packet(CONNECT, ns.name, payload))
+        ns.move(NamespaceEvent.SEND_CONNECT)
+        ns.connect_sent = True
+        ns.early_events = []
+        ns.early_offset = None
+        return frames
 
-    def _receive_connect(self, packet: Packet, ns: _Namespace | None) -> list[Any]:
+    def _receive_connect(self, packet: Packet, ns: _Namespace | None) -> None:
         if ns is None or ns.state is not NamespaceState.CONNECTING:
-            return []
+            return
         data = packet.data or {}
         sid = data.get("sid")
         if not isinstance(sid, str):
-            ns.move(NamespaceEvent.REFUSED)
-            ns.pid = None
-            lost = tuple(ns.pending_acks.values()) + self._drop_buffered(ns.name)
-            ns.pending_acks.clear()
-            return [ConnectError(ns.name, V2_SERVER_MESSAGE, None, lost)]
+            self._refused(ns, V2_SERVER_MESSAGE, None)
+            return
         pid = data.get("pid")
         ns.recovered = pid is not None and pid == ns.pid
         ns.pid = pid if isinstance(pid, str) else None
@@ -493,33 +444,46 @@ class ClientSession:
         ns.sid = sid
         ns.move(NamespaceEvent.ACCEPTED)
         ns.next_ack_id = 0 if not ns.recovered else ns.next_ack_id
-        flushed = self._take_buffered(ns.name)
-        events: list[Any] = [Connected(ns.name, sid, ns.recovered, tuple(item.packet for item in flushed))]
-        events.extend(ns.early_events)
+        flushed = self._take_buffered(ns)
+        for packet in flushed:  # before the connect handlers run (JS emitBuffered)
+            self._frames += self.serializer.encode(packet)
+        self._events.append(Connected(ns.name, sid, ns.recovered, tuple(flushed)))
+        self._events.extend(ns.early_events)
         ns.early_events = []
-        return events
 
-    def flush_frames(self, connected: Connected) -> list[Frame]:
-        """Frames for the emits buffered for a namespace that just connected."""
-        frames: list[Frame] = []
-        for packet in connected.flushed:
-            frames += self.serializer.encode(packet)
-        return frames
+    def _refused(self, ns: _Namespace, message: str, data: Any) -> None:
+        ns.move(NamespaceEvent.REFUSED)
+        ns.pid = None
+        self._lose_acks(ns, ConnectionError(f"{ns.name} refused: {message}"))
+        self._events.append(ConnectError(ns.name, message, data))
+        self._close_if_none_left()
 
-    def _take_buffered(self, namespace: str) -> list[BufferedEmit]:
-        ns = self._namespaces[namespace]
-        taken: list[BufferedEmit] = []
-        kept: deque[BufferedEmit] = deque()
+    def _close_if_none_left(self) -> None:
+        if not self.wanted_namespaces():
+            self._events.append(CloseConnection(SERVER_DISCONNECT))
+
+    def _lose_acks(self, ns: _Namespace, error: BaseException) -> None:
+        """:class:`AcksLost` for ``ns``'s pending acks and its buffered emits' acks."""
+        lost = (*ns.pending_acks.values(), *self._drop_buffered(ns.name))
+        ns.pending_acks.clear()
+        if lost:
+            self._events.append(AcksLost(lost, error))
+
+    def _take_buffered(self, ns: _Namespace) -> list[Packet]:
+        """The buffered emits of ``ns``, numbered for acks now that it is connected."""
+        taken: list[Packet] = []
+        kept: deque[_BufferedEmit] = deque()
         for item in self._buffer:
-            if item.packet.namespace != namespace:
+            packet = item.packet
+            if packet.namespace != ns.name:
                 kept.append(item)
                 continue
             if item.token is not None:
                 ack_id = ns.next_ack_id
                 ns.next_ack_id += 1
                 ns.pending_acks[ack_id] = item.token
-                item.packet = Packet(EVENT, namespace, item.packet.data, ack_id)
-            taken.append(item)
+                packet = Packet(EVENT, ns.name, packet.data, ack_id)
+            taken.append(packet)
         self._buffer = kept
         return taken
 
@@ -528,12 +492,7 @@ class ClientSession:
         self._buffer = deque(i for i in self._buffer if i.packet.namespace != namespace)
         return lost
 
-    def take_dropped(self) -> list[Any]:
-        """Return and clear the ack tokens of emits dropped by the overflow policy."""
-        dropped, self._dropped = self._dropped, []
-        return dropped
-
-    def _push_buffer(self, item: BufferedEmit) -> None:
+    def _push_buffer(self, item: _BufferedEmit) -> None:
         limit = self.max_buffered_emits
         if limit is not None and len(self._buffer) >= limit:
             if self.buffer_overflow == "error":
@@ -541,10 +500,12 @@ class ClientSession:
                     f"{len(self._buffer)} emits already wait for the connection (max_buffered_emits={limit})"
                 )
             if self.buffer_overflow == "drop_newest" or not self._buffer:  # limit 0: nothing older
-                if item.token is not None:
-                    self._dropped.append(item.token)
+                self._report_dropped(item)
                 return
-            oldest = self._buffer.popleft()
-            if oldest.token is not None:
-                self._dropped.append(oldest.token)
+            self._report_dropped(self._buffer.popleft())
         self._buffer.append(item)
+
+    def _report_dropped(self, item: _BufferedEmit) -> None:
+        """An emit the overflow policy dropped: its ack (if any) will never come."""
+        if item.token is not None:
+            self._events.append(AcksLost((item.token,), DisconnectedError("dropped: the offline emit buffer is full")))

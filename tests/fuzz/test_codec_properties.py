@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import typing
 
 import msgpack
 import pytest
@@ -24,7 +25,9 @@ from hypothesis import strategies as st
 from sio_notebook.exceptions import ProtocolError
 from sio_notebook.sansio import engineio
 from sio_notebook.sansio.engineio import EngineProtocol, OpenInfo
+from sio_notebook.sansio.events import CloseConnection, SessionEvent
 from sio_notebook.sansio.msgpack import MsgPackSerializer
+from sio_notebook.sansio.reasons import PARSE_ERROR
 from sio_notebook.sansio.session import ClientSession
 from sio_notebook.sansio.socketio import JsonSerializer, Packet, PacketType
 
@@ -331,6 +334,9 @@ def test_parse_open_damaged(frame):
 # --- the session: every state, any input --------------------------------------------------
 
 
+SESSION_EVENTS = typing.get_args(SessionEvent)
+
+
 def _session(serializer, recovering: bool) -> ClientSession:
     """A session with '/' connected (with a recovery pid when ``recovering``), '/admin'
     still connecting, and an ack pending on '/'."""
@@ -340,8 +346,10 @@ def _session(serializer, recovering: bool) -> ClientSession:
     session.engine_opened()
     reply = {"sid": "s1", "pid": "p1"} if recovering else {"sid": "s1"}
     for frame in serializer.encode(Packet(PacketType.CONNECT, "/", reply)):
-        session.receive(frame)
+        session.receive_data(frame)
     session.emit("/", ["ask"], token=object())
+    session.data_to_send()
+    session.events_received()
     return session
 
 
@@ -364,12 +372,15 @@ def test_session_receive_anything(parser, recovering, data):
     session = _session(serializer, recovering)
     for frames in data.draw(_session_inputs(serializer)):
         for frame in frames:
-            try:
-                events = session.receive(frame)
-            except ProtocolError:
-                session.decoder.reset()  # what the client does: drop the connection, start afresh
-                continue
-            assert isinstance(events, list)
+            session.receive_data(frame)  # never raises
+            events = session.events_received()
+            assert all(isinstance(e, SESSION_EVENTS) for e in events)
+            if any(type(e) is CloseConnection and e.reconnect for e in events):
+                (close,) = [e for e in events if type(e) is CloseConnection]
+                assert isinstance(close.error, ProtocolError)  # only ours, never a bare ValueError
+                session.engine_lost(PARSE_ERROR)  # what the client does: drop the connection,
+                session.engine_opened()  # and start afresh
+            session.data_to_send()
     # Whatever happened, the session still answers its queries consistently.
     assert set(session.connected_namespaces()) <= {"/", "/admin"}
     assert set(session.wanted_namespaces()) <= {"/", "/admin"}
