@@ -1,4 +1,5 @@
-"""The layers of ARCHITECTURE.md, checked on the source: who may import whom, and no cycles.
+"""The layers of ARCHITECTURE.md, checked on the source: who may import whom, no cycles, no
+module over 600 lines, and no reach into another module's private members.
 
 Every import statement of every module counts (also those inside functions), except
 those under ``if TYPE_CHECKING:``, which never run. Only imports of sio_notebook's own
@@ -195,3 +196,71 @@ def test_the_import_resolution_tells_a_submodule_from_a_name() -> None:
     assert "sio_notebook.notebook" in GRAPH["sio_notebook"]
     # The cycle finder finds a cycle when there is one.
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# --- no reach into another module's private members ------------------------------------
+
+#: Private names of *other libraries* we read on purpose, each read defensively where it is
+#: used and explained there. Our own objects never need this: they have public seams.
+FOREIGN_PRIVATE = {
+    "_request": "aio/transports.py: does aiohttp.ClientSession._request take per-request middlewares (>= 3.12)?",
+    "_make": "namedtuple's public constructor (the underscore only avoids field-name clashes)",
+}
+
+
+def _own_private_names(tree: ast.AST) -> set[str]:
+    """The private names a module defines: functions, classes, class attributes, and
+    attributes it sets on ``self``/``cls``."""
+    own: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Attribute):
+                        own.add(sub.attr)
+                    elif isinstance(sub, ast.Name):
+                        own.add(sub.id)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("_"):
+            own.add(node.value)  # __slots__ entries
+    return {name for name in own if name.startswith("_")}
+
+
+def _foreign_private_reads(source: str, label: str) -> list[str]:
+    tree = ast.parse(source)
+    own = _own_private_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        name = node.attr
+        if not name.startswith("_") or name.startswith("__") or name in own or name in FOREIGN_PRIVATE:
+            continue
+        if name.startswith(("_repr_", "_ipython_")):  # IPython's display protocol: public hooks
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+            continue
+        found.append(f"{label}:{node.lineno}: .{name}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_members() -> None:
+    """``obj._name`` is allowed only for a ``_name`` the same module defines (a class
+    working on another instance of itself, a module function on its own class)."""
+    bad = [
+        hit
+        for p in sorted(PACKAGE.rglob("*.py"))
+        for hit in _foreign_private_reads(p.read_text(encoding="utf-8"), p.relative_to(PACKAGE).as_posix())
+    ]
+    assert bad == []
+
+
+def test_the_private_access_check_tells_own_from_foreign() -> None:
+    foreign = "def f(cap):\n    return cap._rows\n"
+    assert _foreign_private_reads(foreign, "probe.py") == ["probe.py:2: ._rows"]
+    own = "class C:\n    def __init__(self):\n        self._rows = []\n    def merge(self, other):\n        return other._rows\n"
+    assert _foreign_private_reads(own, "probe.py") == []
+    dunder_and_display = "def g(w):\n    return w.__class__, w._repr_html_(), w._ipython_display_()\n"
+    assert _foreign_private_reads(dunder_and_display, "probe.py") == []
