@@ -12,6 +12,7 @@ every submodule, is not an edge.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,23 @@ def test_the_private_access_check_tells_own_from_foreign() -> None:
     assert _foreign_private_reads(own, "probe.py") == []
     dunder_and_display = "def g(w):\n    return w.__class__, w._repr_html_(), w._ipython_display_()\n"
     assert _foreign_private_reads(dunder_and_display, "probe.py") == []
+
+
+# --- every § the code cites exists in docs/protocol.md ----------------------------------
+
+PROTOCOL_DOC = PACKAGE.parent / "docs" / "protocol.md"
+_CITATION = re.compile(r"(?<![\w.])(?:(RFC \d+|issue \d+) )?§(\d+(?:\.\d+)?)")
+
+
+def test_every_section_the_code_cites_exists_in_docs_protocol() -> None:
+    """A bare ``§N.M`` in the package means docs/protocol.md (ARCHITECTURE.md); citations
+    of something else name it first (``RFC 3986 §3.1``, ``issue 10 §2.4``)."""
+    headings = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", PROTOCOL_DOC.read_text(encoding="utf-8"), re.M))
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for other, section in _CITATION.findall(line):
+                if not other and section not in headings:
+                    missing.append(f"{path.relative_to(PACKAGE).as_posix()}:{lineno}: §{section}")
+    assert headings >= {"1.6", "2.4", "4.10"}  # the pattern reads the document's headings
+    assert missing == []

@@ -151,8 +151,8 @@ def decode_payload(body: str) -> list[Frame]:
     """Split a polling body into WebSocket-style frames (text, or bytes for ``b…``).
 
     Unlike python-engineio there is no 16-packet cap: the Node server flushes its whole
-    buffer into one response, so a burst of any size must decode (§6.3 of the
-    python-socketio report).
+    buffer into one response, so a burst of any size must decode (§1.7: the cap is
+    python-engineio's, on what it accepts, not part of the protocol).
     """
     if not body:
         raise RemoteProtocolError("empty Engine.IO payload")

@@ -1,4 +1,5 @@
-"""How the AsyncClient reaches servers (issue 10 §2.4, §2.6, §2.7); mirrored in tests/sync/test_network.py.
+"""How the AsyncClient reaches servers (issue 10 §2.4, §2.6, §2.7: the § headers below are
+that issue's items, not docs/protocol.md's); mirrored in tests/sync/test_network.py.
 
 * after the polling→websocket upgrade, the polling keep-alive sockets are closed (one
   socket per client, not three for 15 s), and running out of file descriptors is
@@ -90,7 +91,7 @@ def tls_gateway(ca: LocalCA) -> Iterator[Gateway]:
     server.stop()
 
 
-# --- §2.4 file descriptors -------------------------------------------------------------
+# --- file descriptors (issue 10 §2.4) ---------------------------------------------------
 
 
 async def test_upgrade_releases_the_polling_connections(server, make_client, no_proxy_env):
@@ -142,7 +143,7 @@ def test_running_out_of_file_descriptors_is_reported_as_emfile(node_server, no_p
     assert "timed out" not in errors[0]
 
 
-# --- §2.7 URL credentials --------------------------------------------------------------
+# --- URL credentials (issue 10 §2.7) ----------------------------------------------------
 
 
 @pytest.mark.parametrize("transports", [["polling"], ["websocket"], ["polling", "websocket"]],
@@ -189,7 +190,7 @@ async def test_wrong_url_credentials_are_refused(make_client, no_proxy_env):
         server.stop()
 
 
-# --- §2.6 proxies ----------------------------------------------------------------------
+# --- proxies (issue 10 §2.6) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("transports", [["polling"], ["websocket"], ["polling", "websocket"]],
@@ -241,7 +242,7 @@ async def test_proxies_option_overrides_the_environment(gateway, proxy, make_cli
     assert await direct.call("echo", 3) == 3
 
 
-# --- §2.6 TLS with a custom CA -------------------------------------------------------------
+# --- TLS with a custom CA (issue 10 §2.6) -----------------------------------------------
 
 
 @pytest.mark.parametrize("how", ["ca-path", "ssl-context"])

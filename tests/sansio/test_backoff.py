@@ -22,7 +22,8 @@ def test_jitter_outside_0_1_is_ignored(factor: float) -> None:
     assert [backoff_delay(n, 1.0, 5.0, factor, rand=0.3) for n in range(4)] == [1.0, 2.0, 4.0, 5.0]
 
 
-# The draws that reproduce the "typical run" of §4.8 (jitter 0.5): 964, 1336, 4705, 4781, 5000 ms.
+# Draws that reproduce a run of socket.io-client's Backoff (delay 1 s, max 5 s, jitter 0.5):
+# 964, 1336, 4705, 4781, 5000 ms (the formula is docs/protocol.md §4.8).
 # floor(r*10) even subtracts, odd adds; dev = floor(r * 0.5 * ms).
 JS_RUN = [(0.073, 964), (0.6645, 1336), (0.3527, 4705), (0.8049, 4781), (0.5, 5000)]
 

@@ -1,4 +1,6 @@
-"""How the thread Client reaches servers; the twin of tests/aio/test_network.py (same test names).
+"""How the thread Client reaches servers (issue 10 §2.4, §2.6, §2.7: the § headers below
+are that issue's items, not docs/protocol.md's); the twin of tests/aio/test_network.py
+(same test names).
 
 Besides the AsyncClient's cases (the sockets left after the upgrade, URL credentials,
 proxies, TLS with a custom CA), the thread-only ways to customise the HTTP session:
@@ -91,7 +93,7 @@ def upgraded(sio: Client) -> None:
     eventually(lambda: sio.transport() == "websocket", what="the upgrade")
 
 
-# --- §2.4 file descriptors -------------------------------------------------------------
+# --- file descriptors (issue 10 §2.4) ---------------------------------------------------
 
 
 def test_upgrade_releases_the_polling_connections(server, make_client, no_proxy_env):
@@ -138,7 +140,7 @@ def test_running_out_of_file_descriptors_is_reported_as_emfile(node_server, no_p
     assert "timed out" not in errors[0]
 
 
-# --- §2.7 URL credentials --------------------------------------------------------------
+# --- URL credentials (issue 10 §2.7) ----------------------------------------------------
 
 
 @pytest.mark.parametrize("transports", [["polling"], ["websocket"], ["polling", "websocket"]],
@@ -185,7 +187,7 @@ def test_wrong_url_credentials_are_refused(make_client, no_proxy_env):
         server.stop()
 
 
-# --- §2.6 proxies ----------------------------------------------------------------------
+# --- proxies (issue 10 §2.6) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("transports", [["polling"], ["websocket"], ["polling", "websocket"]],
@@ -234,7 +236,7 @@ def test_proxies_option_overrides_the_environment(gateway, proxy, make_client, n
     assert direct.call("echo", 3) == 3
 
 
-# --- §2.6 TLS with a custom CA -------------------------------------------------------------
+# --- TLS with a custom CA (issue 10 §2.6) -----------------------------------------------
 
 
 @pytest.mark.parametrize("how", ["ca-path", "ssl-context"])
