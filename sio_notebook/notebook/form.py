@@ -21,7 +21,7 @@ import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
 from .capture import record_ack
 from .connections import get_connection, started
 from .controls import WidgetOutput, widget_bundle
-from .live import LiveOutput, describe
+from .live import LiveOutput, ShownOncePerCell, describe
 from .payload import PayloadError, parse_payload
 from .pending import send_state
 from .render import STYLE, escape, payload_text, values_text
@@ -75,7 +75,7 @@ class _Results(LiveOutput):
         return "\n".join(lines)
 
 
-class EmitForm(WidgetOutput):
+class EmitForm(WidgetOutput, ShownOncePerCell):
     """A form to emit events: name, namespace, payload, optional ack with timeout.
 
     Args:
@@ -127,7 +127,6 @@ class EmitForm(WidgetOutput):
         self._sends: deque[dict[str, Any]] = deque(maxlen=history)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._seq = 0
-        self._shown_in: int | None = None
         self.refresh_namespaces()
         client.add_status_listener(self.refresh_namespaces)
 
@@ -215,21 +214,8 @@ class EmitForm(WidgetOutput):
         fallback = f'{STYLE}<div class="sio-view"><span class="sio-muted">{escape(what)}</span></div>'
         return widget_bundle(self.widget, fallback, what)
 
-    def show(self) -> None:
-        """Display the form and its results now, and not again at the end of this cell."""
-        from .live import execution_count
-
-        self._display()
-        self._shown_in = execution_count()
-
-    def _ipython_display_(self) -> None:
-        from .live import execution_count
-
-        if self._shown_in is not None and self._shown_in == execution_count():
-            return
-        self._display()
-
     def _display(self) -> None:
+        """The inputs (while they can act), then the results."""
         if not self.finished:
             self._display_widget(self._repr_mimebundle_())
         self.results._ipython_display_()

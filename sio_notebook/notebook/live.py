@@ -20,6 +20,7 @@ updates to the earlier cells' outputs: an executed notebook shows final states.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import html
@@ -164,7 +165,33 @@ def uninstall_hook(shell: Any) -> None:
         _hooked.discard(id(shell))
 
 
-class LiveOutput:
+class ShownOncePerCell(abc.ABC):
+    """Display now with :meth:`show`, and not a second time when the same object is also
+    the cell's result.
+
+    A magic that already displayed its view in the running cell also returns it (so that
+    ``x = %sio ...`` binds it); IPython's displayhook must not show it twice. Displayed
+    again from any later cell, both outputs then update.
+    """
+
+    _shown_in: int | None = None
+
+    @abc.abstractmethod
+    def _display(self) -> None:
+        """Send the output to the front end."""
+
+    def show(self) -> None:
+        """Display now, and not again at the end of this cell."""
+        self._display()
+        self._shown_in = execution_count()
+
+    def _ipython_display_(self) -> None:
+        if self._shown_in is not None and self._shown_in == execution_count():
+            return
+        self._display()
+
+
+class LiveOutput(ShownOncePerCell):
     """Base of the plain views: subclasses give :meth:`html` and :meth:`text`, and call
     :meth:`changed` when their state moved (coalesced to ``max_fps`` pushes a second)."""
 
@@ -176,15 +203,16 @@ class LiveOutput:
         """Updates sent so far (for tests and curiosity)."""
         self._last: dict[str, str] | None = None
         self._last_hooked: dict[str, str] | None = None
-        self._shown_in: int | None = None
         self._displayed = False
         self._throttle = Throttle(self.push, 1.0 / self.max_fps, on_error=self._render_error)
 
-    def html(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def html(self) -> str:
+        """The view as HTML (themed with the --jp-* variables)."""
 
-    def text(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def text(self) -> str:
+        """The view as plain text (what nbconvert --to text and a terminal show)."""
 
     def bundle(self) -> dict[str, str]:
         """The current ``{"text/html", "text/plain"}`` of the view."""
@@ -228,19 +256,6 @@ class LiveOutput:
     def finished(self) -> bool:
         """Whether the view can no longer change (then the end-of-cell hook forgets it)."""
         return False
-
-    def show(self) -> None:
-        """Display the view now, and not again at the end of this cell."""
-        self._display()
-        self._shown_in = execution_count()
-
-    def _ipython_display_(self) -> None:
-        # A magic that already displayed this object in the running cell also returns
-        # it (so that ``x = %sio ...`` binds it); IPython's displayhook must not show it
-        # twice. Displayed again from any later cell (both outputs then update).
-        if self._shown_in is not None and self._shown_in == execution_count():
-            return
-        self._display()
 
     def _display(self) -> None:
         bundle = self.bundle()
