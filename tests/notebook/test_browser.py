@@ -20,37 +20,25 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
+from .browsing import ARTIFACTS, browser_marks, chromium, jupyterlab, write_notebook
+from .browsing import CELL_ERRORS as _ERRORS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 TOKEN = "testtoken"
 NOTEBOOK = "views.ipynb"
 
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.timeout(420),
-    pytest.mark.skipif(sync_playwright is None, reason="the playwright Python package is not installed"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
-]
+pytestmark = browser_marks(timeout=420)
 
 # The notebook the browser runs: every view, binary and long payloads, an ack with an
 # error value, a re-run connect, and a disconnect (the last cell, run on its own).
@@ -155,94 +143,26 @@ VIEWS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("root")
-    nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell(c) for c in CELLS],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    nbformat.write(nb, root / NOTEBOOK)
+    write_notebook(root / NOTEBOOK, CELLS)
     return root
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, server_root: Path, demo_url: str) -> Iterator[str]:
     """JupyterLab (and Notebook 7, same server) on a scratch directory."""
-    base = tmp_path_factory.mktemp("lab")
-    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    tracker = base / "settings" / "@jupyterlab" / "notebook-extension"
-    tracker.mkdir(parents=True)  # every cell laid out, so every view can be measured
-    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    port = _free_port()
-    env = dict(
-        os.environ,
-        SIO_DEMO_URL=demo_url,
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-        JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
-    )
-    log = open(base / "lab.log", "w")  # noqa: SIM115 - closed below
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
-        f"--ServerApp.root_dir={server_root}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("JupyterLab did not start:\n" + (base / "lab.log").read_text())
-            time.sleep(0.3)
+    # every cell laid out (no windowing), so every view can be measured
+    tracker = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"}}
+    with jupyterlab(tmp_path_factory.mktemp("lab"), server_root, TOKEN, {"SIO_DEMO_URL": demo_url}, tracker) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(base / "lab.log", ARTIFACTS / "jupyterlab.log")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert sync_playwright is not None
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
@@ -264,13 +184,6 @@ _ABOVE_RAN = (
     " if (!k || k.status !== 'idle') return false; const cells = w.content.widgets.slice(0, -1);"
     " return cells.every(c => c.model.type !== 'code'"
     "   || (c.model.executionCount !== null && c.model.executionState !== 'running')); })()"
-)
-_ERRORS = (
-    "(() => window.jupyterapp.shell.currentWidget.content.widgets"
-    " .filter(c => c.model.type === 'code')"
-    " .flatMap(c => c.model.outputs.toJSON())"
-    " .filter(o => o.output_type === 'error')"
-    " .map(o => o.ename + ': ' + o.evalue))()"
 )
 RESULTS: dict[str, Any] = {}
 

@@ -11,34 +11,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from peers.launcher import ServerHandle
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
+from .browsing import ARTIFACTS, ROOT, browser_marks, chromium, free_port, jupyterlab, wait_http, write_notebook
+from .browsing import CELL_ERRORS as _ERRORS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 PICTURE = ROOT / "docs" / "img" / "live-chart.png"
 TOKEN = "charttoken"
 
-try:
-    from playwright.sync_api import Page, sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.timeout(300),
-    pytest.mark.skipif(sync_playwright is None, reason="the playwright Python package is not installed"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
-]
+pytestmark = browser_marks(timeout=300)
 
 CELLS = [
     # 0: the demo server's prices, fast (50 ticks/s), for a chart worth looking at
@@ -74,13 +65,6 @@ _ALL_RAN = (
     " return w.content.widgets.every(c => c.model.type !== 'code'"
     "   || (c.model.executionCount !== null && c.model.executionState !== 'running')); })()"
 )
-_ERRORS = (
-    "(() => window.jupyterapp.shell.currentWidget.content.widgets"
-    " .filter(c => c.model.type === 'code')"
-    " .flatMap(c => c.model.outputs.toJSON())"
-    " .filter(o => o.output_type === 'error')"
-    " .map(o => o.ename + ': ' + o.evalue))()"
-)
 # Record every new frame of the "flood" chart the page shows (each is one update_display_data).
 _OBSERVE = """() => {
   window.floodFrames = [];
@@ -94,29 +78,10 @@ _OBSERVE = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start:\n" + log.read_text()[-3000:])
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def fast_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo server with a tick every 20 ms."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("demo") / "demo.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -125,7 +90,7 @@ def fast_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(f"{url}/socket.io/?EIO=4&transport=polling", proc, "the demo server", log)
+        wait_http(f"{url}/socket.io/?EIO=4&transport=polling", proc, "the demo server", log)
         yield url
     finally:
         proc.terminate()
@@ -134,63 +99,18 @@ def fast_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, fast_demo: str, node_server: ServerHandle) -> Iterator[tuple[str, Path]]:
-    import nbformat
-
     base = tmp_path_factory.mktemp("chartlab")
     root = base / "root"
     root.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, root / "chart.ipynb")
-    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    port = _free_port()
-    env = dict(
-        os.environ,
-        SIO_CHART_DEMO_URL=fast_demo,
-        SIO_CHART_NODE_URL=node_server.url,
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-        JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
-    )
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = base / "lab.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{url}/api/status?token={TOKEN}", proc, "JupyterLab", log)
+    write_notebook(root / "chart.ipynb", CELLS)
+    env = {"SIO_CHART_DEMO_URL": fast_demo, "SIO_CHART_NODE_URL": node_server.url}
+    with jupyterlab(base, root, TOKEN, env, log_name="chart-jupyterlab.log") as url:
         yield url, root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "chart-jupyterlab.log")
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    assert sync_playwright is not None
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1200, "height": 1000})
         pg = context.new_page()
         try:
@@ -198,7 +118,6 @@ def page() -> Iterator[Page]:
         finally:
             pg.screenshot(path=str(ARTIFACTS / "chart-last.png"), full_page=True)
             context.close()
-            browser.close()
 
 
 def test_live_chart_in_jupyterlab_follows_a_flood_and_survives_saving(page: Page, lab: tuple[str, Path]) -> None:
