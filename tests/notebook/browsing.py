@@ -43,10 +43,10 @@ CELL_ERRORS = (
 
 
 def browser_marks(timeout: int) -> list[pytest.MarkDecorator]:
-    """``pytestmark`` of a browser test module: marked, time-limited, skipped (with the
-    reason) where Playwright or Chromium is missing."""
+    """The marks of a browser test module besides ``pytest.mark.browser`` (which each module
+    writes itself, where tests/test_markers.py reads it): time-limited, and skipped (with
+    the reason) where Playwright or Chromium is missing."""
     return [
-        pytest.mark.browser,
         pytest.mark.timeout(timeout),
         pytest.mark.skipif(sync_playwright is None, reason="the playwright Python package is not installed"),
         pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 TOKEN = "testtoken"
 NOTEBOOK = "views.ipynb"
 
-pytestmark = browser_marks(timeout=420)
+pytestmark = [pytest.mark.browser, *browser_marks(timeout=420)]
 
 # The notebook the browser runs: every view, binary and long payloads, an ack with an
 # error value, a re-run connect, and a disconnect (the last cell, run on its own).

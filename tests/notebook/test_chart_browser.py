@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 PICTURE = ROOT / "docs" / "img" / "live-chart.png"
 TOKEN = "charttoken"
 
-pytestmark = browser_marks(timeout=300)
+pytestmark = [pytest.mark.browser, *browser_marks(timeout=300)]
 
 CELLS = [
     # 0: the demo server's prices, fast (50 ticks/s), for a chart worth looking at
