@@ -49,6 +49,11 @@ class ConnectTarget:
 class Connector:
     """Opens and closes a client's connections (see the module docstring)."""
 
+    __slots__ = (
+        "runtime", "dispatch", "registry", "retries", "engine_logger", "target", "_own_http", "_http_guard",
+        "_closing", "_closers",
+    )
+
     def __init__(
         self,
         runtime: ClientRuntime,

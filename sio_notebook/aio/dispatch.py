@@ -47,6 +47,8 @@ RunHandler = Callable[[Handler, tuple[Any, ...], str, "AckRequest | None", Any],
 class Dispatch:
     """Routes what the connection delivers (see the module docstring)."""
 
+    __slots__ = ("runtime", "registry", "logger", "run_handler", "retries", "spawn_close", "start_reconnect")
+
     def __init__(
         self,
         runtime: ClientRuntime,

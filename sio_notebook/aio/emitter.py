@@ -27,6 +27,8 @@ __all__ = ["Emitter"]
 class Emitter:
     """Sends a client's events (see the module docstring)."""
 
+    __slots__ = ("runtime", "dispatch", "retries", "serializer")
+
     def __init__(
         self,
         runtime: ClientRuntime,

@@ -32,6 +32,7 @@ from ..sansio.engineio import EngineProtocol, Frame, encode_message, encode_mess
 from ..sansio.reasons import CLIENT_DISCONNECT, PARSE_ERROR, PING_TIMEOUT, TRANSPORT_CLOSE, TRANSPORT_ERROR
 from ..sansio.upgrade import Upgrade
 from ..sansio.url import EngineURL
+from .flag import Flag
 from .network import NetworkOptions
 from .transports import AIOHTTP_TRANSPORTS, Transport, TransportOpener, WebSocketLike
 
@@ -64,9 +65,8 @@ class EngineConnection:
         self.protocol: EngineProtocol | None = None
         self.transport: Transport | None = None
         self._outbox: list[Frame] = []
-        self._wake = asyncio.Event()
-        self._writer_idle = asyncio.Event()
-        self._writer_idle.set()
+        self._wake = Flag()
+        self._writer_idle = Flag(True)
         # §1.6 pause: created only while an upgrade runs (most connections never upgrade,
         # and each asyncio.Event costs about a kilobyte).
         self._upgrading = False

@@ -25,6 +25,8 @@ AnyListener = Callable[[str, Any, tuple[Any, ...]], None]
 class HandlerRegistry:
     """The handlers of one client (see the module docstring)."""
 
+    __slots__ = ("handlers", "namespace_handlers", "any_in", "any_out", "_lifecycle")
+
     def __init__(self) -> None:
         #: namespace -> event -> handler; ``"*"`` as either key is a catch-all.
         self.handlers: dict[str, dict[Any, Handler]] = {}

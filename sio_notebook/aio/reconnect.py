@@ -27,6 +27,8 @@ __all__ = ["Reconnector"]
 class Reconnector:
     """Runs and stops the reconnection loop of one client."""
 
+    __slots__ = ("runtime", "connector", "dispatch")
+
     def __init__(self, runtime: ClientRuntime, connector: Connector, dispatch: Dispatch) -> None:
         self.runtime = runtime
         self.connector = connector

@@ -25,6 +25,8 @@ __all__ = ["RetryDriver"]
 class RetryDriver:
     """The retry queues of one client, one per namespace."""
 
+    __slots__ = ("runtime", "dispatch", "_queues")
+
     def __init__(self, runtime: ClientRuntime, dispatch: Dispatch) -> None:
         self.runtime = runtime
         self.dispatch = dispatch

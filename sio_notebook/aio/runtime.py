@@ -25,6 +25,13 @@ __all__ = ["ClientRuntime"]
 class ClientRuntime:
     """The mutable state of one client (see the module docstring)."""
 
+    __slots__ = (
+        "session", "options", "logger", "state", "engine", "sid", "events_in", "events_out",
+        "reconnect_attempts", "last_error", "disconnect_reason", "url_text", "connect_errors",
+        "failed_namespaces", "gone", "ns_changed", "reconnect_abort", "reconnect_task", "background",
+        "status_listeners",
+    )
+
     def __init__(self, session: ClientSession, options: ClientOptions, logger: logging.Logger) -> None:
         self.session = session
         #: The client's options (replaced as a whole when the user sets one).
