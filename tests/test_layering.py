@@ -211,7 +211,7 @@ FOREIGN_PRIVATE = {
 
 def _own_private_names(tree: ast.AST) -> set[str]:
     """The private names a module defines: functions, classes, class attributes, and
-    attributes it sets on ``self``/``cls``."""
+    attributes it assigns (a ``__slots__`` entry is assigned in ``__init__`` too)."""
     own: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -224,8 +224,6 @@ def _own_private_names(tree: ast.AST) -> set[str]:
                         own.add(sub.attr)
                     elif isinstance(sub, ast.Name):
                         own.add(sub.id)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("_"):
-            own.add(node.value)  # __slots__ entries
     return {name for name in own if name.startswith("_")}
 
 
