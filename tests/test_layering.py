@@ -265,6 +265,48 @@ def test_the_private_access_check_tells_own_from_foreign() -> None:
     assert _foreign_private_reads(dunder_and_display, "probe.py") == []
 
 
+def _private_imports(source: str, module: str, label: str) -> list[str]:
+    """``from .x import _name`` (or ``from sio_notebook.x import _name``): a private name
+    taken from another of our modules. The same reach as ``x._name``, spelt as an import;
+    ``import x as _x`` and ``from . import mod as _mod`` only name something privately."""
+    package = module.rsplit(".", 1)[0] if not label.endswith("__init__.py") else module
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            source_module = ".".join(base + ([node.module] if node.module else []))
+        else:
+            source_module = node.module or ""
+        if source_module != "sio_notebook" and not source_module.startswith("sio_notebook."):
+            continue  # another library's private name is FOREIGN_PRIVATE's business
+        for alias in node.names:
+            if alias.name.startswith("_") and not alias.name.startswith("__"):
+                found.append(f"{label}:{node.lineno}: from {source_module} import {alias.name}")
+    return found
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    bad = [
+        hit
+        for p in sorted(PACKAGE.rglob("*.py"))
+        for hit in _private_imports(p.read_text(encoding="utf-8"), _module_name(p), p.relative_to(PACKAGE).as_posix())
+    ]
+    assert bad == []
+
+
+def test_the_private_import_check_finds_one() -> None:
+    probe = "from .socketio import _check, check\nfrom . import engineio as _eio\nfrom json import _private\n"
+    assert _private_imports(probe, "sio_notebook.sansio.msgpack", "sansio/msgpack.py") == [
+        "sansio/msgpack.py:1: from sio_notebook.sansio.socketio import _check"
+    ]
+    absolute = "from sio_notebook.aio.engine import _timeout\n"
+    assert _private_imports(absolute, "sio_notebook.sync.client", "sync/client.py") == [
+        "sync/client.py:1: from sio_notebook.aio.engine import _timeout"
+    ]
+
+
 # --- every § the code cites exists in docs/protocol.md ----------------------------------
 
 PROTOCOL_DOC = PACKAGE.parent / "docs" / "protocol.md"

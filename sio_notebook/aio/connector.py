@@ -21,6 +21,7 @@ from ..sansio.session import NamespaceState
 from ..sansio.state import CONNECTED, DISCONNECTED, RECONNECTING, SETTLING, ClientEvent
 from ..sansio.url import parse_url, redact_url
 from .callables import resolve_option
+from .cookies import ConnectionCookies
 from .dispatch import Dispatch
 from .engine import EngineConnection
 from .network import NetworkOptions, ProxyConfig
@@ -50,8 +51,8 @@ class Connector:
     """Opens and closes a client's connections (see the module docstring)."""
 
     __slots__ = (
-        "runtime", "dispatch", "registry", "retries", "engine_logger", "target", "_own_http", "_http_guard",
-        "_closing", "_closers",
+        "runtime", "dispatch", "registry", "retries", "engine_logger", "target", "cookies", "_own_http",
+        "_http_guard", "_closing", "_closers",
     )
 
     def __init__(
@@ -67,6 +68,7 @@ class Connector:
         self.retries = retries
         self.engine_logger = engine_logger
         self.target = ConnectTarget()
+        self.cookies = ConnectionCookies()  # the server's cookies, across this client's connections
         self._own_http: aiohttp.ClientSession | None = None
         self._http_guard: asyncio.Task[None] | None = None  # see _close_on_teardown
         self._closing: asyncio.Future[None] | None = None  # see close_for_good
@@ -237,13 +239,18 @@ class Connector:
                         raise TypeError(f"http_session() must return an aiohttp.ClientSession, not {type(made).__name__}")
                     own = made
                 else:
-                    own = aiohttp.ClientSession()
+                    # No jar: the server's cookies are kept by aio/cookies.py (aiohttp's
+                    # default jar would refuse those of an IP host, a cluster's sticky cookie).
+                    own = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
                 self._own_http = own
                 self._watch_own_http(own)
             http = own
             trust_env, owned = (own.trust_env if callable(given) else True), True
         proxies = ProxyConfig(options.proxies, trust_env=trust_env)
-        return http, NetworkOptions(proxies, options.max_inbound_size, owns_pool=owned)
+        # A new Engine.IO connection is a new session: its session cookies start afresh
+        # (sansio/cookies.py: a sticky cookie from the last one may name a dead server).
+        self.cookies.new_session(http)
+        return http, NetworkOptions(proxies, options.max_inbound_size, owns_pool=owned, cookies=self.cookies)
 
     def _watch_own_http(self, http: aiohttp.ClientSession) -> None:
         """Make sure the client's own session is closed even if disconnect() never runs."""

@@ -18,10 +18,13 @@ import ssl
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..sansio.url import redact_url
+
+if TYPE_CHECKING:
+    from .cookies import ConnectionCookies
 
 try:
     import resource
@@ -111,6 +114,9 @@ class NetworkOptions:
     #: The aiohttp session is the client's own: its idle polling connections can be
     #: closed at the upgrade (in a shared session another request may be using them).
     owns_pool: bool = False
+    #: The server's cookies (a sticky-session cookie, above all): recorded from every
+    #: polling response, sent on every request and on the WebSocket handshake.
+    cookies: ConnectionCookies | None = None
 
 
 def _bypass_from(value: str | None) -> Any:

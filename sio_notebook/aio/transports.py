@@ -167,6 +167,7 @@ class PollingTransport:
         self.proxy = network.proxies.for_url(url.http_base)
         self.max_inbound = network.max_inbound_size
         self._owns_pool = network.owns_pool
+        self.cookies = network.cookies  # aio/cookies.py: the server's cookies, sent back
 
     async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo:
         """GET the open packet (§1.4); extra packets in that body are returned by read()."""
@@ -193,15 +194,18 @@ class PollingTransport:
         """POST the frames, in as many bodies as maxPayload requires (§1.7)."""
         for batch in polling.batches(frames, self.max_payload):
             url = self.url.polling(self.sid, timestamp=self.timestamp)
+            headers = self.cookies.headers_for(url, self.headers) if self.cookies else self.headers
             try:
                 async with self.http.post(
                     url,
                     data=engineio.encode_payload(batch).encode("utf-8"),
-                    headers={**self.headers, **_TEXT_PLAIN},
+                    headers={**headers, **_TEXT_PLAIN},
                     ssl=self.ssl,
                     proxy=self.proxy,
                     timeout=aiohttp.ClientTimeout(total=self.request_timeout),
                 ) as resp:
+                    if self.cookies:
+                        self.cookies.record(resp)
                     if resp.status != 200:
                         text, _ = describe_http_error(resp.status, await resp.text())
                         error = PayloadTooLargeError if resp.status == 413 else TransportError
@@ -259,11 +263,14 @@ class PollingTransport:
                 return
 
     async def _get(self, url: str, timeout: float) -> str:
+        headers = self.cookies.headers_for(url, self.headers) if self.cookies else self.headers
         try:
             async with self.http.get(
-                url, headers=self.headers, ssl=self.ssl, proxy=self.proxy,
+                url, headers=headers, ssl=self.ssl, proxy=self.proxy,
                 timeout=aiohttp.ClientTimeout(total=timeout), **_get_options(self.http),
             ) as resp:
+                if self.cookies:
+                    self.cookies.record(resp)
                 body = await self._read_body(resp)
                 if resp.status != 200:
                     text, data = describe_http_error(resp.status, body)
@@ -345,6 +352,8 @@ class WebSocketTransport:
         if proxy is not None:
             options["proxy"] = proxy
         options.update(extra or {})
+        if network.cookies:  # the sticky-session cookie polling got, on the upgrade's handshake
+            headers = network.cookies.headers_for(url, headers)
         try:
             async with _timeout(request_timeout):
                 ws = await http.ws_connect(url, headers=headers, ssl=ssl, **options)

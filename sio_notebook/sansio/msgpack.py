@@ -21,7 +21,7 @@ from .socketio import (
     EVENT,
     Packet,
     PacketType,
-    _check_incoming,
+    check_incoming,
     check_outgoing,
 )
 
@@ -80,7 +80,7 @@ def _plain(data: Any) -> Any:
 
 
 class _Described:
-    """The packet as ``_check_incoming`` quotes it in an error, built only if it is needed."""
+    """The packet as ``check_incoming`` quotes it in an error, built only if it is needed."""
 
     __slots__ = ("obj",)
 
@@ -120,5 +120,5 @@ class MsgPackDecoder:
             raise RemoteProtocolError(f"invalid msgpack packet id {reprlib.repr(packet_id)}")
         kind = PacketType(ptype)
         data = obj.get("data")
-        _check_incoming(kind, nsp, data, packet_id, _Described(obj))
+        check_incoming(kind, nsp, data, packet_id, _Described(obj))
         return Packet(kind, nsp, data, packet_id)

@@ -3,7 +3,8 @@
 * how queued frames are split into POST bodies: under the server's ``maxPayload`` as
   the JS client estimates it, and never more than 16 packets per body (§1.7);
 * what an HTTP error response means: the sentence we report and whether it came from
-  an Engine.IO server at all (§1.9).
+  an Engine.IO server at all (§1.9); an unknown session id also says why that happens
+  (a load balancer without sticky sessions, a restarted server) and what to do.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 
 from .engineio import Frame
 
-__all__ = ["MAX_PACKETS_PER_POST", "batches", "describe_http_error", "is_engineio_error"]
+__all__ = [
+    "MAX_PACKETS_PER_POST",
+    "UNKNOWN_SESSION_ADVICE",
+    "batches",
+    "describe_http_error",
+    "is_engineio_error",
+    "is_unknown_session",
+]
 
 #: At most this many Engine.IO packets per POST body. python-engineio's server decodes
 #: at most 16 packets per body (``Payload.max_decode_packets``) and *silently drops* a
@@ -48,6 +56,30 @@ def batches(frames: list[Frame], max_payload: int) -> list[list[Frame]]:
     return result
 
 
+#: What an unknown session id means and what to do, appended to that error (§1.9). The
+#: usual cause is a cluster: the handshake reached one worker, the next request another.
+UNKNOWN_SESSION_ADVICE = (
+    "the request reached a server that does not know this session: a load balancer without "
+    "sticky sessions sent it to another server than the one that opened it, or the server restarted. "
+    "Polling needs every request of a session to reach the same server: enable sticky sessions on the "
+    "load balancer (e.g. a cookie, as HAProxy's `cookie SERVERID insert`), or connect with "
+    "transports=['websocket'], which needs none"
+)
+
+
+def is_unknown_session(status: int, data: Any) -> bool:
+    """Whether an error response says the session id is unknown to this server (§1.9).
+
+    Node answers 400 ``{"code": 1, "message": "Session ID unknown"}``; python-engineio
+    400 with the JSON string ``"Invalid session"``.
+    """
+    if status != 400:
+        return False
+    if isinstance(data, dict):
+        return bool(data.get("code") == 1)
+    return bool(data == "Invalid session")
+
+
 def describe_http_error(status: int, body: str) -> tuple[str, Any]:
     """What the server said in an error response (§1.9), as a sentence and the JSON."""
     data: Any = None
@@ -65,6 +97,8 @@ def describe_http_error(status: int, body: str) -> tuple[str, Any]:
     else:
         snippet = body.strip()[:120]
         text = f"the server answered HTTP {status}" + (f": {snippet!r}" if snippet else "")
+    if is_unknown_session(status, data):
+        text = f"{text}; {UNKNOWN_SESSION_ADVICE}"
     return text, data
 
 

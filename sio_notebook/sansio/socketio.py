@@ -47,6 +47,8 @@ __all__ = [
     "escape_surrogates",
     "check_event_name",
     "check_outgoing",
+    "check_incoming",
+    "Quotable",
 ]
 
 
@@ -405,7 +407,7 @@ class JsonDecoder:
             # Fast path for the most common packet: an event on "/" without an ack id.
             data = self._parse(text, 1)
             if type(data) is not list or not data or type(data[0]) is not str or data[0] in RESERVED_EVENTS:
-                _check_incoming(EVENT, "/", data, None, text)
+                check_incoming(EVENT, "/", data, None, text)
             return Packet(EVENT, "/", data, None), 0
         pos = 1
         end = len(text)
@@ -444,7 +446,7 @@ class JsonDecoder:
         data = None
         if pos < end:
             data = self._parse(text, pos)
-        _check_incoming(ptype, namespace, data, ack_id, text)
+        check_incoming(ptype, namespace, data, ack_id, text)
         return Packet(ptype, namespace, data, ack_id), attachments
 
 
@@ -502,14 +504,18 @@ def _check_depth(data: Any, text: str, pos: int) -> None:
                 push((child, depth + 1))
 
 
-class _Quotable(Protocol):
+class Quotable(Protocol):
     """What an error message quotes the packet from: its text, or msgpack's lazy repr."""
 
     def __getitem__(self, key: slice, /) -> str: ...
 
 
-def _check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: _Quotable) -> None:
-    """Payload shape per type (socket.io-parser isPayloadValid)."""
+def check_incoming(ptype: PacketType, namespace: str, data: Any, ack_id: int | None, text: Quotable) -> None:
+    """Payload shape per type (socket.io-parser isPayloadValid), for every parser.
+
+    Public because a parser of another wire format (``msgpack.py``) decodes its own way
+    and must then hold the packet to the same rules; RemoteProtocolError quoting ``text``.
+    """
     if ptype is EVENT or ptype is BINARY_EVENT:
         if type(data) is not list or not data:
             raise RemoteProtocolError(f"invalid payload for an EVENT: {text[:60]!r}")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from sio_notebook.sansio.polling import MAX_PACKETS_PER_POST, batches, describe_http_error, is_engineio_error
+from sio_notebook.sansio.polling import (
+    MAX_PACKETS_PER_POST,
+    UNKNOWN_SESSION_ADVICE,
+    batches,
+    describe_http_error,
+    is_engineio_error,
+    is_unknown_session,
+)
 
 
 def test_small_frames_share_one_body() -> None:
@@ -37,11 +44,36 @@ def test_an_oversized_packet_still_goes_alone() -> None:
 
 
 def test_error_bodies() -> None:
-    text, data = describe_http_error(400, '{"code": 1, "message": "Session ID unknown"}')
-    assert text == "the server answered HTTP 400: Session ID unknown (Engine.IO error code 1)"
+    text, data = describe_http_error(400, '{"code": 3, "message": "Bad request"}')
+    assert text == "the server answered HTTP 400: Bad request (Engine.IO error code 3)"
     assert is_engineio_error(data)
     assert describe_http_error(413, "")[0].endswith("larger than its maxHttpBufferSize")
     text, data = describe_http_error(404, "<html>Not Found</html>")
     assert text == "the server answered HTTP 404: '<html>Not Found</html>'" and data is None
     assert not is_engineio_error(data)
     assert is_engineio_error(describe_http_error(400, '"Invalid session"')[1])  # python-engineio
+
+
+def test_an_unknown_session_says_what_happened_and_what_to_do() -> None:
+    """Issue 17: a cluster without sticky sessions answers the second request of a session
+    with error 1; the text must point at the load balancer, not at the client."""
+    text, data = describe_http_error(400, '{"code": 1, "message": "Session ID unknown"}')
+    assert text.startswith("the server answered HTTP 400: Session ID unknown (Engine.IO error code 1); ")
+    assert text.endswith(UNKNOWN_SESSION_ADVICE)
+    assert is_unknown_session(400, data)
+    # What happened, and the two ways out.
+    assert "reached a server that does not know this session" in text
+    assert "load balancer without sticky sessions" in text and "restarted" in text
+    assert "enable sticky sessions" in text and "transports=['websocket']" in text
+    # python-engineio's words for the same thing.
+    text, data = describe_http_error(400, '"Invalid session"')
+    assert is_unknown_session(400, data) and text.endswith(UNKNOWN_SESSION_ADVICE)
+
+
+def test_other_errors_carry_no_load_balancer_advice() -> None:
+    for status, body in [(400, '{"code": 3, "message": "Bad request"}'), (400, '{"code": 0, "message": "x"}'),
+                         (403, '{"code": 4, "message": "Forbidden"}'), (500, '{"code": 1, "message": "?"}'),
+                         (400, '"Unsupported transport"'), (400, "")]:
+        text, data = describe_http_error(status, body)
+        assert not is_unknown_session(status, data), (status, body)
+        assert "sticky" not in text, (status, body)
