@@ -39,4 +39,16 @@ def test_markers_used_are_registered() -> None:
     builtin = {"parametrize", "skip", "skipif", "xfail", "usefixtures", "filterwarnings", "timeout", "asyncio"}
     used = {m for s in _sources().values() for m in re.findall(r"pytest\.mark\.(\w+)", s)}
     assert used - builtin <= registered, f"unregistered marks: {sorted(used - builtin - registered)}"
-    assert {"browser", "slow", "packaging"} <= registered
+    assert {"browser", "slow", "packaging", "cluster"} <= registered
+
+
+def test_every_cluster_module_is_marked_cluster() -> None:
+    """The cluster tests start HAProxy, Redis and Node workers: a tier that leaves them out
+    (``-m "not cluster"``) must leave out all of them, and the cluster tier must find them."""
+    cluster_modules = {
+        p: s for p, s in _sources().items()
+        if "cluster" in p.relative_to(TESTS).parts[:-1] or re.search(r"^\s*from cluster\b", s, re.MULTILINE)
+    }
+    assert cluster_modules, "no cluster test: the cluster tier would be empty"
+    unmarked = [p.relative_to(TESTS) for p, s in cluster_modules.items() if "pytest.mark.cluster" not in _module_marks(s)]
+    assert unmarked == [], f"start a cluster but lack a module-level pytest.mark.cluster: {unmarked}"
