@@ -150,7 +150,8 @@ class Connector:
                 return
             if failed:
                 engine = rt.engine
-                if engine is None or engine.closed:
+                lost = engine is None or engine.closed
+                if lost:
                     # The connection ended before the namespaces settled: say so, not "timed out".
                     why = (engine.close_reason if engine is not None else None) or rt.disconnect_reason
                     unsettled = f"the connection closed ({why}) before it connected"
@@ -159,6 +160,17 @@ class Connector:
                 else:
                     unsettled = "timed out"
                 details = ", ".join(f"{ns} ({rt.connect_errors.get(ns, unsettled)})" for ns in failed)
+                if lost and retry and rt.options.reconnection and not any(ns in rt.connect_errors for ns in failed):
+                    # Lost before it connected (a balancer's "Session ID unknown", a server that
+                    # went away): with retry=True a failed attempt like one that never opened.
+                    rt.last_error = f"One or more namespaces failed to connect: {details}"
+                    rt.move(ClientEvent.LOSE)
+                    await reconnect()
+                    if rt.abort_requested():
+                        raise _aborted() from None
+                    if rt.state is not CONNECTED:
+                        raise ConnectionError(f"could not connect to {rt.url_text}: {rt.last_error}")
+                    return
                 await disconnect()
                 raise ConnectionError(f"One or more namespaces failed to connect: {details}")
 

@@ -151,6 +151,21 @@ async def test_without_stickiness_polling_fails_with_the_reason_and_what_to_do(
     assert client.connected is False
 
 
+async def test_without_stickiness_a_retrying_connect_treats_it_as_a_lost_session(
+    cluster: Cluster, make_client: Callable[..., AsyncClient]
+) -> None:
+    """connect(retry=True): each attempt loses its session to the other worker, and the
+    reconnection loop goes on as after any loss, until reconnection_attempts; then it says why."""
+    client = make_client(reconnection_attempts=2)
+    with pytest.raises(ConnectionError) as failed:
+        await client.connect(cluster.plain_url(), transports=["polling"], retry=True)
+    text = str(failed.value)
+    # The last attempt's loss: usually the unknown session again, sometimes the keep-alive
+    # connection HAProxy closed after the previous attempt's 400 (a transport error too).
+    assert "gave up after 2 reconnection attempts: transport error" in text, text
+    assert client.connected is False
+
+
 async def test_without_stickiness_websocket_alone_works(cluster: Cluster, make_client: Callable[..., AsyncClient]) -> None:
     """What the advice says: one WebSocket is one request, so it needs no stickiness."""
     client = make_client()
