@@ -29,19 +29,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from cluster.launcher import start_cluster  # noqa: E402
 
 
-def one_trial(client_kind: str, host: str, workers: int, delay: float | None) -> float:
+def one_trial(client_kind: str, host: str, workers: int, delay: float | None, users_session: bool) -> float:
     if client_kind == "python-socketio":
         import socketio
     else:
         import sio_notebook as socketio
     with start_cluster(workers) as cluster:
-        options = {} if delay is None else {"reconnection_delay": delay, "randomization_factor": 0}
+        options: dict[str, object] = {} if delay is None else {"reconnection_delay": delay, "randomization_factor": 0}
+        if users_session:
+            import requests
+
+            options["http_session"] = requests.Session()
         client = socketio.Client(**options)
         connected = threading.Event()
         client.on("connect", connected.set)
         client.connect(cluster.sticky_url(host), wait_timeout=10)
         try:
-            time.sleep(1.0)  # the upgrade to WebSocket is done by then
+            deadline = time.monotonic() + 10
+            while client.transport() != "websocket":  # the upgrade (no event reports it)
+                if time.monotonic() > deadline:
+                    raise RuntimeError("no upgrade to WebSocket within 10 s")
+                time.sleep(0.01)
             name = client.call("whoami", timeout=5)
             connected.clear()
             start = time.monotonic()
@@ -64,11 +72,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--delay", type=float, default=None,
                         help="reconnection_delay with no randomisation (default: each client's own, 1 s +-50%%)")
+    parser.add_argument("--requests-session", action="store_true",
+                        help="give the client http_session=requests.Session() (its jar keeps cookies of names)")
     args = parser.parse_args()
     times = []
     for _ in range(args.trials):
         try:
-            times.append(one_trial(args.client, args.host, args.workers, args.delay))
+            times.append(one_trial(args.client, args.host, args.workers, args.delay, args.requests_session))
         except Exception as exc:  # noqa: BLE001 - a failed trial is reported, not hidden
             print(f"trial failed: {type(exc).__name__}: {exc}", flush=True)
             continue
@@ -78,6 +88,8 @@ def main() -> None:
         if args.client == "sio_notebook":
             where = "sio_notebook from " + str(Path(__import__("sio_notebook").__file__).parent)
         delay = "default delay" if args.delay is None else f"delay {args.delay} s"
+        if args.requests_session:
+            delay += ", requests.Session"
         print(f"{args.client} via {args.host}, {delay}, {len(times)}/{args.trials} trials: min {min(times):.2f} s, "
               f"median {statistics.median(times):.2f} s, max {max(times):.2f} s {where}")
 

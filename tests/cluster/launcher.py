@@ -123,7 +123,7 @@ class Cluster:
                 process.stdin.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def _spawn(self, args: list[str], log_name: str, cwd: Path | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    def spawn(self, args: list[str], log_name: str, cwd: Path | None = None) -> tuple[subprocess.Popen[bytes], Path]:
         log = self.directory / log_name
         with open(log, "wb") as out:
             process = subprocess.Popen(args, cwd=cwd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
@@ -171,7 +171,7 @@ def haproxy_config(sticky_port: int, plain_port: int, workers: dict[str, int]) -
 
 
 def _start_worker(cluster: Cluster, name: str, redis_url: str) -> Worker:
-    process, log = cluster._spawn(["node", "worker.js", f"--name={name}", f"--redis={redis_url}"], f"{name}.log", NODE_DIR)
+    process, log = cluster.spawn(["node", "worker.js", f"--name={name}", f"--redis={redis_url}"], f"{name}.log", NODE_DIR)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
@@ -191,7 +191,7 @@ def start_cluster(workers: int = 2) -> Iterator[Cluster]:
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="sio-cluster-")))
     try:
         redis_port = free_port()
-        redis, log = cluster._spawn(
+        redis, log = cluster.spawn(
             [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", str(cluster.directory)], "redis.log")
         _wait_for_port(redis_port, redis, "redis-server", log)
@@ -203,7 +203,7 @@ def start_cluster(workers: int = 2) -> Iterator[Cluster]:
         config.write_text(haproxy_config(cluster.sticky_port, cluster.plain_port,
                                          {w.name: w.port for w in cluster.workers.values()}))
         haproxy_bin = shutil.which("haproxy", path=os.environ.get("PATH", "") + ":/usr/sbin") or "haproxy"
-        haproxy, log = cluster._spawn([haproxy_bin, "-db", "-f", str(config)], "haproxy.log")
+        haproxy, log = cluster.spawn([haproxy_bin, "-db", "-f", str(config)], "haproxy.log")
         _wait_for_port(cluster.sticky_port, haproxy, "haproxy", log)
         _wait_for_port(cluster.plain_port, haproxy, "haproxy", log)
         yield cluster

@@ -7,6 +7,7 @@ Mirrored for the thread Client in test_cluster_sync.py. The sticky front door is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -107,19 +108,38 @@ async def test_a_broadcast_from_one_worker_reaches_a_client_on_another(
     assert await second.call("whoami") != sender
 
 
-@pytest.mark.parametrize("transports", [["polling"], ["polling", "websocket"]], ids=["polling", "upgrade"])
+FAILOVER_CASES = {
+    "polling-ip": (["polling"], "127.0.0.1", False),
+    "upgrade-ip": (["polling", "websocket"], "127.0.0.1", False),
+    # A user's session by name: its own jar kept the sticky cookie too (aio/cookies.py drops it).
+    "upgrade-name-users-session": (["polling", "websocket"], "localhost", True),
+}
+
+
+@pytest.mark.parametrize("case", FAILOVER_CASES)
 async def test_after_its_worker_is_killed_a_client_reconnects_through_the_balancer(
-    cluster_factory: Callable[..., Cluster], make_client: Callable[..., AsyncClient], transports: list[str]
+    cluster_factory: Callable[..., Cluster], make_client: Callable[..., AsyncClient], case: str
 ) -> None:
     """SIGKILL the worker a client is on: it reconnects to the other one and goes on receiving."""
+    transports, host, users_session = FAILOVER_CASES[case]
     cluster = cluster_factory(workers=2)
-    url = cluster.sticky_url()
+    url = cluster.sticky_url(host)
+    async with contextlib.AsyncExitStack() as stack:
+        options: dict[str, Any] = {}
+        if users_session:
+            options["http_session"] = await stack.enter_async_context(aiohttp.ClientSession())
+        await _fail_over(cluster, url, make_client, transports, options)
+
+
+async def _fail_over(
+    cluster: Cluster, url: str, make_client: Callable[..., AsyncClient], transports: list[str], options: dict[str, Any]
+) -> None:
     observer = make_client()
     await observer.connect(url)
     survivor = await observer.call("whoami")
     for _ in range(4):  # round robin: the next handshake or the one after goes to the other worker
         events = Events()
-        client = make_client()
+        client = make_client(**options)
         client.on("connect", events.handler("connect"))
         client.on("disconnect", events.handler("disconnect"))
         client.on("shouted", events.handler("shouted"))
@@ -137,6 +157,7 @@ async def test_after_its_worker_is_killed_a_client_reconnects_through_the_balanc
     assert await client.call("whoami") == survivor
     await observer.call("shout", "after the failover")
     assert (await events.first("shouted"))[0] == {"from": survivor, "data": "after the failover"}
+    await client.disconnect()
 
 
 @pytest.mark.parametrize("host", HOSTS)

@@ -111,18 +111,28 @@ def test_a_broadcast_from_one_worker_reaches_a_client_on_another(
     assert second.call("whoami") != sender
 
 
-@pytest.mark.parametrize("transports", [["polling"], ["polling", "websocket"]], ids=["polling", "upgrade"])
+FAILOVER_CASES = {
+    "polling-ip": (["polling"], "127.0.0.1", False),
+    "upgrade-ip": (["polling", "websocket"], "127.0.0.1", False),
+    # python-socketio's way: a requests.Session, by name.
+    "upgrade-name-users-session": (["polling", "websocket"], "localhost", True),
+}
+
+
+@pytest.mark.parametrize("case", FAILOVER_CASES)
 def test_after_its_worker_is_killed_a_client_reconnects_through_the_balancer(
-    cluster_factory: Callable[..., Cluster], make_client: Callable[..., Client], transports: list[str]
+    cluster_factory: Callable[..., Cluster], make_client: Callable[..., Client], case: str
 ) -> None:
+    transports, host, users_session = FAILOVER_CASES[case]
     cluster = cluster_factory(workers=2)
-    url = cluster.sticky_url()
+    url = cluster.sticky_url(host)
+    options: dict[str, Any] = {"http_session": requests.Session()} if users_session else {}
     observer = make_client()
     observer.connect(url)
     survivor = observer.call("whoami")
     for _ in range(4):  # round robin: the next handshake or the one after goes to the other worker
         events = Events()
-        client = make_client()
+        client = make_client(**options)
         client.on("connect", events.handler("connect"))
         client.on("disconnect", events.handler("disconnect"))
         client.on("shouted", events.handler("shouted"))
