@@ -194,7 +194,7 @@ class PollingTransport:
         """POST the frames, in as many bodies as maxPayload requires (§1.7)."""
         for batch in polling.batches(frames, self.max_payload):
             url = self.url.polling(self.sid, timestamp=self.timestamp)
-            headers = self.cookies.headers_for(url, self.headers) if self.cookies else self.headers
+            headers = self.cookies.headers_for(url, self.headers) if self.cookies is not None else self.headers
             try:
                 async with self.http.post(
                     url,
@@ -204,7 +204,7 @@ class PollingTransport:
                     proxy=self.proxy,
                     timeout=aiohttp.ClientTimeout(total=self.request_timeout),
                 ) as resp:
-                    if self.cookies:
+                    if self.cookies is not None:
                         self.cookies.record(resp)
                     if resp.status != 200:
                         text, _ = describe_http_error(resp.status, await resp.text())
@@ -263,13 +263,13 @@ class PollingTransport:
                 return
 
     async def _get(self, url: str, timeout: float) -> str:
-        headers = self.cookies.headers_for(url, self.headers) if self.cookies else self.headers
+        headers = self.cookies.headers_for(url, self.headers) if self.cookies is not None else self.headers
         try:
             async with self.http.get(
                 url, headers=headers, ssl=self.ssl, proxy=self.proxy,
                 timeout=aiohttp.ClientTimeout(total=timeout), **_get_options(self.http),
             ) as resp:
-                if self.cookies:
+                if self.cookies is not None:
                     self.cookies.record(resp)
                 body = await self._read_body(resp)
                 if resp.status != 200:
@@ -352,7 +352,7 @@ class WebSocketTransport:
         if proxy is not None:
             options["proxy"] = proxy
         options.update(extra or {})
-        if network.cookies:  # the sticky-session cookie polling got, on the upgrade's handshake
+        if network.cookies is not None:  # the sticky-session cookie polling got, on the upgrade's handshake
             headers = network.cookies.headers_for(url, headers)
         try:
             async with _timeout(request_timeout):

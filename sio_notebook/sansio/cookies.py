@@ -9,22 +9,23 @@ balancer usually says which one in a cookie it sets on the first response (HAPro
 What is kept, and for how long, follows a browser:
 
 * Parsing, domain and path matching, ``Secure``, ``Max-Age`` and ``Expires`` follow
-  RFC 6265 §5.2 and the sections after it. A cookie from a host that is an IP address is kept as a host-only cookie
-  for exactly that address, as every browser does (aiohttp's default jar refuses it,
-  which is what broke clusters reached by IP).
+  RFC 6265 §5.2 and the sections after it. A cookie from a host that is an IP address
+  is kept as a host-only cookie for exactly that address, as every browser does
+  (aiohttp's default jar refuses it, which is what broke clusters reached by IP).
 * A *session* cookie (no ``Max-Age``/``Expires``) lives as long as the browsing session,
   and here that is one Engine.IO connection: :meth:`CookieStore.end_session` drops them
   when a new connection starts. A balancer's affinity cookie is such a cookie; after a
   lost connection it names a server that may be dead, and a balancer that honours it
   spends its retry delay on that server before it redispatches (HAProxy: 1 s). A new
-  connection is a new Engine.IO session, so any worker may take it. Connection-state
+  connection is a new Engine.IO session, so any worker may take it (socket.io's JS
+  client under Node does the same: one cookie jar per Engine.IO socket). Connection-state
   recovery is not lost by this in a real cluster: the adapters that support it across
   workers (Redis streams, MongoDB) recover on any worker.
 * A *persistent* cookie (``Max-Age``/``Expires`` in the future) is kept across the
   client's connections until it expires, as a browser keeps it across restarts.
 
-The public-suffix check of RFC 6265 §5.3 step 5 is left out: the store serves one client talking
-to one server, not a browser visiting arbitrary sites.
+The public-suffix check of RFC 6265 §5.3 step 5 is left out: the store serves one client
+talking to one server, not a browser visiting arbitrary sites.
 """
 
 from __future__ import annotations
