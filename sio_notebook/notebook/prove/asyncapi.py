@@ -31,7 +31,7 @@ Socket.IO specifics AsyncAPI has no field for are specification extensions (``x-
                            (§2.3); in a schema: this value is bytes
 ``x-sio-samples``          on a message: how many samples its schema was inferred from
 ``x-sio-ack``              on a ``send`` operation: the server acknowledged it
-``x-sio-inferred``         at the top: the capture's span (first/last time, rows)
+``x-sio-inferred``         at the top: the capture's span (rows, first and last time, UTC)
 =========================  =========================================================
 
 A dataset read back from Parquet has lost its nulls (a stored null reads back as a missing
@@ -40,6 +40,7 @@ key), so its schemas say "optional" where a live capture's say "nullable".
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -164,6 +165,10 @@ def _message(event: str, direction: str, payloads: list[tuple[Any, ...]]) -> dic
     return message
 
 
+def _iso(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
 def _has_bytes(value: Any) -> bool:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return True
@@ -185,7 +190,7 @@ def _document(rows: list[Any], title: str, version: str, url: str | None, descri
         "asyncapi": "3.0.0",
         "info": {"title": title, "version": version, "description": description},
         "defaultContentType": "application/json",
-        "x-sio-inferred": {"rows": len(rows), "first": rows[0].time, "last": rows[-1].time},
+        "x-sio-inferred": {"rows": len(rows), "first": _iso(rows[0].time), "last": _iso(rows[-1].time)},
     }
     if url:
         doc["servers"] = {"main": _server(url)}

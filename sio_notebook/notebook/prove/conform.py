@@ -93,6 +93,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "\u2026"
 
 
+def _cut(message: str, limit: int = 300) -> str:
+    """jsonschema quotes the whole value in its message: keep a big payload from filling the table."""
+    return message if len(message) <= limit else message[: limit - 1] + "\u2026"
+
+
 def _path(parts: Any) -> str:
     out = "$"
     for part in parts:
@@ -140,7 +145,7 @@ class Checker:
         if validator is None:
             return [("$", self._unknown(key))]
         payload = _for_validation(payload_of(row.args))
-        return [(_path(e.absolute_path), e.message) for e in validator.iter_errors(payload)]
+        return [(_path(e.absolute_path), _cut(e.message)) for e in validator.iter_errors(payload)]
 
     def _unknown(self, key: Key) -> str:
         namespace, event, direction = key
