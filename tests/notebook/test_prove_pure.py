@@ -224,3 +224,25 @@ def test_conform_flags_type_changes_and_unknown_events_and_shows_them(tmp_path: 
     with pytest.raises(ValueError, match="AsyncAPI 3"):
         nb.conform(log, {"asyncapi": "2.6.0"})
     assert isinstance(log, Capture)
+
+
+def test_the_notebook_layer_imports_without_the_prove_extra_and_names_it_when_needed() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('genson', 'jsonschema', 'yaml'):\n"
+        "    sys.modules[name] = None  # as if not installed\n"
+        "import sio_notebook.notebook as nb\n"
+        "assert callable(nb.expect) and callable(nb.latency)\n"
+        "for call in (lambda: nb.conform(object(), {'asyncapi': '3.0.0'}), lambda: nb.asyncapi('x.parquet')):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except ImportError as exc:\n"
+        "        print(exc)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "nb.conform validates payloads with jsonschema, which is missing: pip install 'sio-notebook[prove]'" in result.stdout
+    assert "nb.asyncapi infers JSON Schemas with genson, which is missing: pip install 'sio-notebook[prove]'" in result.stdout

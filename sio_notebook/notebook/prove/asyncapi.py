@@ -99,6 +99,7 @@ def asyncapi(
         url: the server URL (default: the capture's client's).
         description: ``info.description`` (default: what was inferred from).
     """
+    require("genson")  # first: the missing extra is the first thing to say
     if not isinstance(title, str) or not title or not isinstance(version, str) or not version:
         raise ValueError("title and version must be non-empty strings")
     rows, known_url = load_rows(source)

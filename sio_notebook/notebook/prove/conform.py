@@ -109,6 +109,7 @@ class Checker:
     """Validates a source's events against a spec; see the module docstring."""
 
     def __init__(self, source: Any, spec: Any) -> None:
+        require("jsonschema")  # before anything else: the missing extra is the first thing to say
         self.spec: dict[str, Any] = load_spec(spec)
         self.schemas: dict[Key, dict[str, Any]] = index_messages(self.spec)
         self._validators = {key: _validator(schema) for key, schema in self.schemas.items()}
