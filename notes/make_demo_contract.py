@@ -63,6 +63,7 @@ async def main(url: str) -> None:
 
     log = nb.capture(client, "*", outgoing=True)
     checker = nb.conform(log, HERE / "demo-server.asyncapi.yaml")
+    await checker.ready()
     await call(client, "add", {"a": "one", "b": 2})   # the ack's type changes: number -> object
     await call(client, "echo", 42)                      # the call's payload type changes: object -> number
     await client.emit("subscribe", {"topic": "ACME"})   # an event the contract does not know

@@ -180,7 +180,7 @@ class LatencyStats:
         head = html.escape(str(self) + (f" · {what}" if what else ""))
         if self.timeouts:  # never hidden: the count is in the head, in the error colour
             lost = html.escape(self._lost_text())
-            head = head.replace(lost, f'<span style="color:var(--jp-error-color1, currentColor)">{lost}</span>', 1)
+            head = head.replace(lost, f'<span style="color:{_ERROR}">{lost}</span>', 1)
         if not self.count:
             return f'<div class="sio-latency" style="font-family:{font};color:{text}">{head}</div>'
         w, h, left, bottom, top = 480, 150, 40, 30, 10
@@ -217,6 +217,10 @@ class LatencyStats:
         parts.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" style="fill:{text}">{peak}</text>')
         parts.append("</svg>")
         return f'<div class="sio-latency" style="font-family:{font};color:{text}"><div>{head}</div>{"".join(parts)}</div>'
+
+
+#: The theme's error colour mixed with its text colour, as theme.py does (WCAG AA in Light and Dark).
+_ERROR = "color-mix(in srgb, var(--jp-error-color1, currentColor) 60%, var(--jp-ui-font-color1, currentColor))"
 
 
 def _ms(seconds: float) -> str:

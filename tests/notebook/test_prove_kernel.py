@@ -125,6 +125,7 @@ def test_contract_inferred_then_checked_live(connected: Kernel, tmp_path: Path) 
         "t = asyncio.ensure_future(nb.expect(psio, 'message-back', within=10))\n"
         "await psio.emit('message', {'n': 'three', 'tags': ['a'], 'note': None})\n"
         "await t\n"
+        "await checker.ready()  # rows that came while jsonschema loaded (in a thread) are checked now\n"
         "v = checker.violations\n"
         "assert set(zip(v.direction, v.event, v.path)) == {('out', 'message', '$.n'), ('in', 'message-back', '$.n')}, v\n"
         "assert (v.message == \"'three' is not of type 'integer'\").all(), v.message\n"

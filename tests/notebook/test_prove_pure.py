@@ -246,3 +246,37 @@ def test_the_notebook_layer_imports_without_the_prove_extra_and_names_it_when_ne
     assert result.returncode == 0, result.stderr
     assert "nb.conform validates payloads with jsonschema, which is missing: pip install 'sio-notebook[prove]'" in result.stdout
     assert "nb.asyncapi infers JSON Schemas with genson, which is missing: pip install 'sio-notebook[prove]'" in result.stdout
+
+
+def test_conform_loads_jsonschema_off_the_loop_and_checks_what_came_meanwhile() -> None:
+    # A fresh interpreter, where jsonschema is not imported yet: nb.conform on a running loop
+    # returns at once, rows wait in a backlog, and are checked once the validators are built.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import asyncio, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "from fakes import FakeClient\n"
+        "import sio_notebook.notebook as nb\n"
+        "from sio_notebook.notebook.status_lines import status_lines\n"
+        "async def main():\n"
+        "    client = FakeClient()\n"
+        "    learn = nb.capture(client, '*')\n"
+        "    client.feed('/', 'tick', {'i': 1})\n"
+        "    doc = nb.asyncapi(learn)\n"
+        "    log = nb.capture(client, '*')\n"
+        "    assert 'jsonschema' not in sys.modules\n"
+        "    checker = nb.conform(log, doc)\n"
+        "    client.feed('/', 'tick', {'i': 'two'})\n"
+        "    print(status_lines(client))\n"
+        "    await checker.ready()\n"
+        "    print(status_lines(client), checker.count)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    before, after = result.stdout.splitlines()
+    assert "loading the validator (1 event waiting)" in before
+    assert "1 violation in 1 event (" in after and after.endswith(" 1")

@@ -22,19 +22,25 @@ violations (:mod:`sio_notebook.notebook.status_lines`). With a client as the sou
 checker watches through a capture of its own, so only the status counts them.
 
 Cost: one validation per event while the checker runs (``checker.stop()`` ends it); the
-validators are built once per message.
+validators are built once per message, the first time in a thread (``await
+checker.ready()`` waits for them; rows arriving before are checked then, in order).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..capture import Capture
 from ..frames import payload_of
+from ..live import running_loop
 from ..status_lines import remove_status_line, set_status_line
-from .deps import require
+from .deps import available, require
 from .expect import is_capture
 from .spec import Key, index_messages, load_spec
 
@@ -42,6 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["Checker", "conform"]
+
+logger = logging.getLogger(__name__)
 
 #: Violations kept in :attr:`Checker.violations` (counts go on past it).
 MAX_VIOLATIONS = 100_000
@@ -109,10 +117,15 @@ class Checker:
     """Validates a source's events against a spec; see the module docstring."""
 
     def __init__(self, source: Any, spec: Any) -> None:
-        require("jsonschema")  # before anything else: the missing extra is the first thing to say
+        if not available("jsonschema"):
+            require("jsonschema")  # before anything else: the missing extra is the first thing to say
         self.spec: dict[str, Any] = load_spec(spec)
         self.schemas: dict[Key, dict[str, Any]] = index_messages(self.spec)
-        self._validators = {key: _validator(schema) for key, schema in self.schemas.items()}
+        self.error: BaseException | None = None
+        """Why the validators could not be built (then nothing is checked; the status says so)."""
+        self._validators: dict[Key, Any] | None = None
+        self._backlog: list[Any] = []
+        self._ready: asyncio.Future[None] | None = None
         self._namespaces = {key[0] for key in self.schemas}
         self.checked: Counter[Key] = Counter()
         """Events checked, per (namespace, event, direction)."""
@@ -132,17 +145,68 @@ class Checker:
         info = self.spec.get("info") or {}
         self.title = f"{info.get('title', 'spec')} {info.get('version', '')}".strip()
         self.active = True
+        self._start_validators()
         self.capture.add_sink(self._check)
         self._client = self.capture.client
         if self._client is not None:
             set_status_line(self._client, f"conform-{id(self)}", self._status_line)
+
+    # The validators: built off the event loop the first time
+
+    def _start_validators(self) -> None:
+        """Build the validators; on a running loop, in a thread when jsonschema is not loaded yet.
+
+        ``import jsonschema`` can take seconds where JupyterLab is installed (its optional
+        format checkers build parsers at import), and a kernel's loop blocked that long
+        misses the server's pings and drops the connection. Rows that arrive meanwhile wait
+        in a backlog and are checked, in order, once the validators are ready.
+        """
+        loop = running_loop()
+        if loop is None or "jsonschema" in sys.modules:
+            self._validators = self._build()
+            return
+        self._ready = loop.create_future()
+
+        def build() -> None:
+            try:
+                validators = self._build()
+            except BaseException as exc:  # noqa: BLE001 - reported on the loop, never lost
+                loop.call_soon_threadsafe(self._built, None, exc)
+            else:
+                loop.call_soon_threadsafe(self._built, validators, None)
+
+        threading.Thread(target=build, name="conform-validators", daemon=True).start()
+
+    def _build(self) -> dict[Key, Any]:
+        return {key: _validator(schema) for key, schema in self.schemas.items()}
+
+    def _built(self, validators: dict[Key, Any] | None, error: BaseException | None) -> None:
+        if error is not None:
+            self.error = error
+            logger.error("nb.conform could not build its validators: %s", error, exc_info=error)
+        else:
+            self._validators = validators
+        backlog, self._backlog = self._backlog, []
+        if validators is not None:
+            for row in backlog:
+                self._check(row)
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_result(None)
+
+    async def ready(self) -> None:
+        """Wait until the validators are built (rows are queued until then, not lost);
+        raises the error if they could not be."""
+        if self._ready is not None:
+            await asyncio.shield(self._ready)
+        if self.error is not None:
+            raise self.error
 
     # Checking (a capture sink: called for every row, on the loop)
 
     def check_row(self, row: Any) -> list[tuple[str, str]]:
         """``[(JSON path, message)]`` of one captured row (empty if it conforms)."""
         key: Key = (row.namespace, row.event, row.direction)
-        validator = self._validators.get(key)
+        validator = (self._validators or {}).get(key)
         if validator is None:
             return [("$", self._unknown(key))]
         payload = _for_validation(payload_of(row.args))
@@ -159,6 +223,10 @@ class Checker:
 
     def _check(self, row: Any) -> None:
         if row.direction not in _WORDS or not self.active:
+            return
+        if self._validators is None:
+            if self.error is None:
+                self._backlog.append(row)  # checked once the validators are built
             return
         key: Key = (row.namespace, row.event, row.direction)
         self.checked[key] += 1
@@ -220,9 +288,14 @@ class Checker:
             remove_status_line(self._client, f"conform-{id(self)}")
 
     def _status_line(self) -> tuple[str, str]:
+        if self.error is not None:
+            return "conformance", f"not checking: {self.error}"
+        if self._validators is None:
+            waiting = len(self._backlog)
+            return "conformance", f"loading the validator ({waiting:,} event{'s' if waiting != 1 else ''} waiting)"
         n = self.count
         events = sum(self.checked.values())
-        text = f"{n:,} violation{'s' if n != 1 else ''} in {events:,} events ({self.title})"
+        text = f"{n:,} violation{'s' if n != 1 else ''} in {events:,} event{'s' if events != 1 else ''} ({self.title})"
         return "conformance", text
 
     def __repr__(self) -> str:

@@ -7,9 +7,11 @@ none); the contract (:mod:`.asyncapi`) and conformance (:mod:`.conform`) do.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from typing import Any
 
-__all__ = ["require"]
+__all__ = ["available", "require"]
 
 _WHY = {
     "genson": "nb.asyncapi infers JSON Schemas with genson",
@@ -26,3 +28,13 @@ def require(module: str) -> Any:
         raise ImportError(
             f"{_WHY.get(module, module)}, which is missing: pip install 'sio-notebook[prove]' ({exc})"
         ) from exc
+
+
+def available(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it (which may be slow)."""
+    if module in sys.modules:
+        return sys.modules[module] is not None
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

@@ -67,7 +67,12 @@ class ExpectationView(LiveOutput):
             return f"{self.label}: waiting"
         if self.state == "passed":
             return f"{self.label}: passed in {self.elapsed or 0:.2f} s: {self.detail}"
-        return f"{self.label}: FAILED: {self.detail}"
+        return f"{self.label}: FAILED: {self._outcome()}"
+
+    def _outcome(self) -> str:
+        """The failure without its first clause when that only repeats the label."""
+        head, sep, rest = self.detail.partition("; ")
+        return rest if sep and head.startswith("expected ") else self.detail
 
     def html(self) -> str:
         label = escape(self.label)
@@ -77,7 +82,7 @@ class ExpectationView(LiveOutput):
             body = (f'<span class="sio-ok">\u2713</span> {label}: <span class="sio-ok">passed in '
                     f'{self.elapsed or 0:.2f} s</span>: <code>{escape(self.detail)}</code>')
         else:
-            head, _, rest = self.detail.partition("\n")
+            head, _, rest = self._outcome().partition("\n")
             more = f"<pre>{escape(rest)}</pre>" if rest else ""
             body = f'<span class="sio-err">\u2717 {label}: {escape(head)}</span>{more}'
         return f'{STYLE}<div class="sio-view sio-expect sio-expect-{self.state}">{body}</div>'
