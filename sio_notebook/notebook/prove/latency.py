@@ -15,8 +15,8 @@ counts the calls that raised their ``TimeoutError``; with a capture, its ``ack``
 Replies are paired by :func:`~.pairing.pair_replies` (what a timeout and a pending
 request are is defined there). A capture must record the requests it pairs, so it needs
 ``outgoing=True``. A client keeps no history: the first call with a client starts a
-watcher on it (an outgoing capture of the two events) and later calls read it, so call it
-once before the traffic you want measured.
+watcher on it (an outgoing capture of the two events, at most 20,000 rows, kept as long as
+the client) and later calls read it, so call it once before the traffic you want measured.
 """
 
 from __future__ import annotations
