@@ -256,6 +256,12 @@ async def test_contract_events(server, session):
     assert await raw.until('42["later"') == '42["later",{"i":0}]'
     assert await raw.recv() == '42["later",{"i":1}]'
 
+    # subscribe: answered by a "subscribed" event, not an ack; "drop" is never answered
+    await raw.send('42["subscribe",{"id":2,"drop":true}]', '42["subscribe",{"id":1,"topic":"t","delay":20}]')
+    assert await raw.until('42["subscribed"') == '42["subscribed",{"id":1,"topic":"t"}]'
+    assert await raw.call("echo", "after") == ["after"]
+    assert not [f for f in raw.frames if isinstance(f, str) and '"subscribed",{"id":2' in f]
+
 
 async def test_ask_timeout(server, session):
     raw = await open_ws(session, server.url)
