@@ -32,6 +32,8 @@ Python API (the magics are thin wrappers around it):
   ``.clear()``, ``.stop()``/``.start()``, ``await .wait_for(n, timeout)``,
   ``.to_csv()``/``.to_parquet()``. It displays as its event log.
 * :func:`rows_to_dataframe` / :func:`rows_to_frames` (:mod:`.frames`): rows to DataFrames.
+* :func:`mock_server(source, port=0, speed=None) <sio_notebook.mock.server.mock_server>`: a
+  Socket.IO server that plays a capture or a Parquet dataset back (:mod:`sio_notebook.mock`).
 * :class:`StatusWidget`, :class:`EventTable` (alias :class:`EventLog`),
   :class:`EmitForm`, :class:`Pending`: the views (:mod:`.widgets` lists them).
 
@@ -43,6 +45,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The mock server is not a notebook view (it lives in sio_notebook/mock); nb re-exports it
+# so that a notebook can serve what it captured. Importing it imports no python-socketio.
+from ..mock import mock_server
 from .capture import Capture, CapturedEvent, capture
 from .chart import LiveChart, plot
 from .connections import (
@@ -74,6 +79,7 @@ __all__ = [
     "latency",
     "list_connections",
     "load_ipython_extension",
+    "mock_server",
     "plot",
     "rows_to_dataframe",
     "rows_to_frames",
