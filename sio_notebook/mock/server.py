@@ -35,6 +35,8 @@ __all__ = ["MockServer", "mock_server", "require_socketio"]
 
 logger = logging.getLogger(__name__)
 
+#: Seconds stop() waits for a client to take its last packets before closing its connection.
+CLOSE_WAIT = 1.0
 #: Events sent between two yields to the loop with ``speed=None``, so that other clients,
 #: the acks and the transport's writer keep running during a long stream.
 BATCH = 200
@@ -82,6 +84,7 @@ class MockServer:
         self._runner: Any = None
         self._streams: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._books: dict[str, AckBook] = {}
+        self._connections: dict[str, str] = {}  # Socket.IO sid -> its namespace
 
     # Starting and stopping
 
@@ -127,8 +130,14 @@ class MockServer:
         await asyncio.gather(*streams, return_exceptions=True)
         self._streams.clear()
         self._books.clear()
-        if sio.eio.sockets:  # python-engineio's disconnect() of no client at all raises
-            await sio.eio.disconnect()
+        # A Socket.IO DISCONNECT per namespace (protocol §2.7: the client does not reconnect),
+        # then each Engine.IO connection closed, waiting at most CLOSE_WAIT for a client to
+        # take its last packets (one that stopped polling never would).
+        for sid, namespace in list(self._connections.items()):
+            await sio.disconnect(sid, namespace=namespace)
+        self._connections.clear()
+        sockets = list(sio.eio.sockets.values())
+        await asyncio.gather(*(_close(socket) for socket in sockets))
         await sio.shutdown()
         await runner.cleanup()
 
@@ -158,6 +167,7 @@ class MockServer:
 
         async def connect(sid: str, environ: Any, auth: Any = None) -> None:
             self.clients += 1
+            self._connections[sid] = namespace
             self._books.setdefault(sid, AckBook(self.recording))
             task = asyncio.create_task(self._play(sio, sid, namespace, stream), name=f"mock {namespace} {sid}")
             task.add_done_callback(self._stream_done)
@@ -169,6 +179,7 @@ class MockServer:
             if task is not None:
                 task.cancel()
             self._books.pop(sid, None)
+            self._connections.pop(sid, None)
 
         async def any_event(event: str, sid: str, *args: Any) -> Any:
             book = self._books.get(sid)
@@ -202,6 +213,14 @@ class MockServer:
         # A stream that fails is logged, never lost silently (the client sees it stop).
         if not task.cancelled() and task.exception() is not None:
             logger.error("mock stream %s failed", task.get_name(), exc_info=task.exception())
+
+
+async def _close(socket: Any) -> None:
+    """Close one python-engineio socket: politely, then at once if the client is not reading."""
+    try:
+        await asyncio.wait_for(socket.close(), CLOSE_WAIT)
+    except asyncio.TimeoutError:
+        await socket.close(wait=False, abort=True)
 
 
 async def mock_server(source: Any, host: str = "127.0.0.1", port: int = 0, speed: float | None = None) -> MockServer:
