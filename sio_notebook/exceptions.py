@@ -18,7 +18,9 @@ catches our timeout too and the shadowing of builtin names costs users nothing::
      │   └─ RemoteProtocolError                      the server sent something illegal
      ├─ TransportError                               HTTP / WebSocket level failure
      │   └─ PayloadTooLargeError                     the server refused an oversized payload
-     └─ BufferFullError                              the offline emit buffer is full
+     ├─ BufferFullError                              the offline emit buffer is full
+     └─ ExpectationFailed (AssertionError)           nb.expect / %sio expect: the expected
+                                                     events did not arrive in time
 
 ``TypeError`` (unserialisable data) and ``ValueError`` (bad arguments: reserved event
 names, bad URLs, unknown transports) are raised as the builtins, before anything is sent.
@@ -42,6 +44,7 @@ __all__ = [
     "TransportError",
     "PayloadTooLargeError",
     "BufferFullError",
+    "ExpectationFailed",
 ]
 
 
@@ -112,3 +115,13 @@ class PayloadTooLargeError(TransportError):
 
 class BufferFullError(SocketIOError):
     """The buffer of emits waiting for a connection is full (``max_buffered_emits``)."""
+
+
+class ExpectationFailed(SocketIOError, AssertionError):
+    """An expectation about a server's events did not hold (``nb.expect``, ``%sio expect``).
+
+    It is an ``AssertionError`` so that pytest reports it as a failed assertion and a
+    notebook run headless (nbclient, papermill, ``pytest --nbmake``) fails on it, and a
+    ``SocketIOError`` so that ``except SocketIOError`` still catches everything the package
+    raises. The message says what was expected and lists what did arrive in the window.
+    """

@@ -31,6 +31,10 @@ Python API (the magics are thin wrappers around it):
   with ``.frames()``, ``.df``, ``len()``, ``.count``, ``.dropped``, ``.pause()``/``.resume()``,
   ``.clear()``, ``.stop()``/``.start()``, ``await .wait_for(n, timeout)``,
   ``.to_csv()``/``.to_parquet()``. It displays as its event log.
+* Proving (:mod:`.prove`): ``await expect(sio, "tick", where={...}, within=5)`` (raises
+  :class:`ExpectationFailed`, an AssertionError), :func:`latency` of acks and of reply
+  events, :func:`asyncapi` (a contract inferred from a capture) and :func:`conform` (live
+  checks against one); the last two need the ``prove`` extra.
 * :func:`rows_to_dataframe` / :func:`rows_to_frames` (:mod:`.frames`): rows to DataFrames.
 * :func:`mock_server(source, port=0, speed=None) <sio_notebook.mock.server.mock_server>`: a
   Socket.IO server that plays a capture or a Parquet dataset back (:mod:`sio_notebook.mock`).
@@ -60,21 +64,28 @@ from .connections import (
     wait_connected,
 )
 from .frames import rows_to_dataframe, rows_to_frames
-from .roundtrips import latency  # nb.latency(sio): the round-trip statistics
+
+# The proving tools (prove/): nb.expect, nb.latency (acks and reply events), nb.asyncapi, nb.conform.
+from .prove import Checker, ExpectationFailed, asyncapi, conform, expect, latency
 
 __all__ = [
     "Capture",
+    "Checker",
     "CapturedEvent",
     "Connection",
     "EmitForm",
     "EventLog",
     "EventTable",
+    "ExpectationFailed",
     "LiveChart",
     "Pending",
     "StatusWidget",
     "capture",
+    "asyncapi",
+    "conform",
     "connect",
     "disconnect",
+    "expect",
     "get_connection",
     "latency",
     "list_connections",

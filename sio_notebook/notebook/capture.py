@@ -117,6 +117,8 @@ class Capture:
         """Per-event counts per second over the last minute."""
         self.counts: dict[str, int] = {}
         """Rows captured per event name since the start or :meth:`clear`."""
+        self.notes: dict[int, str] = {}
+        """Notes on rows, by row number (:meth:`annotate`); the event log marks those rows."""
         self._rows: deque[Row] = deque(maxlen=max_rows)
         self._count = 0
         self._active = False
@@ -195,6 +197,19 @@ class Capture:
         if not self._notify_pending:
             self._notify()
 
+    def annotate(self, seq: int, note: str) -> None:
+        """Attach ``note`` to row ``seq`` (e.g. a conformance checker's violation): the event
+        log marks the row and shows the note as its tooltip. Notes of evicted rows are
+        dropped as new ones come, so they stay as bounded as the rows."""
+        notes = self.notes
+        notes[seq] = f"{notes[seq]}; {note}" if seq in notes else note
+        if len(notes) > self.max_rows:
+            oldest = self._count - self.max_rows
+            for old in [s for s in notes if s <= oldest]:
+                del notes[old]
+        if not self._notify_pending:
+            self._notify()
+
     def pause(self) -> None:
         """Stop recording rows (the capture stays attached); :meth:`resume` goes on."""
         if not self._paused:
@@ -232,6 +247,7 @@ class Capture:
         self._rows.clear()
         self._count = 0
         self.counts.clear()
+        self.notes.clear()
         self.rates.clear()
         self._notify()
 

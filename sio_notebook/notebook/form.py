@@ -25,7 +25,7 @@ from .live import LiveOutput, ShownOncePerCell, describe
 from .payload import PayloadError, parse_payload
 from .pending import send_state
 from .render import STYLE, escape, payload_text, values_text
-from .roundtrips import record_rtt
+from .roundtrips import record_rtt, record_timeout
 
 __all__ = ["EmitForm"]
 
@@ -253,6 +253,8 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
             return value
         except Exception as exc:  # noqa: BLE001 - shown in the result area
             entry["state"] = "error"
+            if entry["ack"] and isinstance(exc, TimeoutError):
+                record_timeout(client, entry["event"], entry["timeout"], entry["namespace"])  # nb.latency counts it
             entry["text"] = f"no ack within {entry['timeout']:g} s" if isinstance(exc, TimeoutError) else describe(exc)
             return None
         finally:

@@ -192,7 +192,7 @@ class EventTable(LiveOutput):
         self._frozen_rows = len(rows)
         single = len(cap.events) == 1 and cap.events[0] != "*" and not (cap.outgoing or cap.lifecycle)
         fields = field_columns(rows) if single else []
-        return rows_html(rows, self.payload_chars, directions=cap.outgoing or cap.lifecycle, fields=fields)
+        return rows_html(rows, self.payload_chars, directions=cap.outgoing or cap.lifecycle, fields=fields, notes=cap.notes)
 
     def text(self) -> str:
         cap = self.capture

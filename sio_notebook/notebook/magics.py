@@ -47,7 +47,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _magic_arguments: Callable[[], Callable[[_F], _F]] = magic_arguments
 _argument: Callable[..., Callable[[_F], _F]] = argument
 
-ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "log", "plot", "form", "list")
+ACTIONS = ("connect", "status", "disconnect", "emit", "call", "capture", "log", "plot", "form", "expect", "list")
 _URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Options allowed around the PAYLOAD of emit/call (the payload itself is free text).
@@ -122,6 +122,9 @@ class SioMagics(Magics):
     @_argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset")
     @_argument("--by", metavar="KEY", help="plot: one series per value of this payload field")
     @_argument("--window", type=float, metavar="S", help="plot: show only the last S seconds")
+    @_argument("--where", metavar="JSON", help="expect: payload fields that must match, JSON or a Python expression")
+    @_argument("--within", type=float, default=5.0, metavar="S", help="expect: seconds to wait (default 5)")
+    @_argument("--count", type=int, default=1, metavar="N", help="expect: how many matching events (default 1)")
     @_cleandoc
     @line_cell_magic
     def sio(self, line: str, cell: str | None = None) -> Any:
@@ -140,6 +143,9 @@ class SioMagics(Magics):
         %sio capture ... --to PATH                    (every row also to a Parquet dataset)
         %sio plot EVENT FIELD [--by KEY] [--window S] (live chart of a numeric payload field)
         %sio form [--namespace NS]                    (emit form; results below it)
+        %sio expect EVENT [--where JSON] [--within S] [--count N] [--namespace NS]
+                                                      (`await` it: the payloads, or the
+                                                      cell fails with ExpectationFailed)
 
         Every action takes --name VAR (default sio): the connection to use. Captures,
         logs and forms follow that name when %sio connect runs again.
@@ -271,6 +277,25 @@ class SioMagics(Magics):
         chart = cap.plot(field, by=args.by, window=args.window)
         chart.show()  # and not again when IPython displays the result
         return chart
+
+    def _do_expect(self, args: Any) -> Any:
+        if len(args.args) != 1:
+            raise _usage("expect needs one EVENT: e = %sio expect tick --where '{\"symbol\": \"ACME\"}' --within 2")
+        if args.namespace and len(args.namespace) > 1:
+            raise _usage("expect takes one --namespace")
+        conn = self._connection(args.name)
+        where = None if args.where is None else self._payload(args.where, "--where")
+        if where is not None and not (isinstance(where, dict) or callable(where)):
+            raise _usage(f"--where must be a JSON object of payload fields (or a callable), got {args.where}")
+        from .prove.view import ExpectationView
+
+        try:
+            view = ExpectationView(conn.client, args.args[0], where, args.within, args.count,
+                                   args.namespace[0] if args.namespace else None)
+        except (TypeError, ValueError) as exc:
+            raise _usage(f"expect: {exc}") from None
+        view.show()  # and not again when IPython displays the result
+        return view
 
     def _do_log(self, args: Any) -> Any:
         return self._do_capture(args, full_log=True)

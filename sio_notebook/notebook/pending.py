@@ -21,7 +21,7 @@ from .client_api import NotebookClient
 from .connections import started
 from .live import LiveOutput, describe, running_loop
 from .render import STYLE, escape, values_text
-from .roundtrips import record_rtt
+from .roundtrips import record_rtt, record_timeout
 
 __all__ = ["Pending", "send_state"]
 
@@ -151,6 +151,8 @@ class Pending(LiveOutput):
             self._set("cancelled", "cancelled")
             raise
         except Exception as exc:
+            if self.kind == "call" and isinstance(exc, TimeoutError):
+                record_timeout(client, self.event, self.timeout, self.namespace)  # counted in nb.latency
             what = f"no ack within {self.timeout:g} s" if isinstance(exc, TimeoutError) else describe(exc)
             self._set("error", what)
             raise

@@ -144,12 +144,15 @@ def rows_html(
     *,
     directions: bool = False,
     fields: Sequence[str] = (),
+    notes: Mapping[int, str] | None = None,
 ) -> str:
     """An HTML table of captured rows, in the order given; every cell escaped.
 
     Rows are :class:`~sio_notebook.notebook.capture.CapturedEvent` tuples. ``directions``
     adds the direction column; ``fields`` shows those flattened payload keys as columns
-    (for a single-event capture) instead of one payload column.
+    (for a single-event capture) instead of one payload column. ``notes`` (``{seq: text}``,
+    :meth:`Capture.annotate <sio_notebook.notebook.capture.Capture.annotate>`) mark their
+    rows with a warning sign whose tooltip is the note (a conformance violation).
     """
     head = ["#", "time (UTC)"]
     if directions:
@@ -165,7 +168,12 @@ def rows_html(
     for row in rows:
         seq, t, namespace, event, args = row[:5]
         direction = row[5] if len(row) > 5 else "in"
-        cells = f'<td class="sio-num">{seq}</td><td>{format_time(t)}</td>'
+        note = notes.get(seq) if notes else None
+        if note is None:
+            cells = f'<td class="sio-num">{seq}</td><td>{format_time(t)}</td>'
+        else:
+            cells = (f'<td class="sio-num sio-noted" title="{escape(_cut(note, 2000))}">'
+                     f'<span class="sio-warn">\u26a0</span> {seq}</td><td>{format_time(t)}</td>')
         if directions:
             mark, word = DIRECTIONS.get(direction, ("?", direction))
             rtt = row[6] if len(row) > 6 else None
@@ -235,12 +243,14 @@ def status_html(
     ping_interval: float | None = None,
     rates: Mapping[str, list[int]] | None = None,
     note: str | None = None,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The status view of a ``ClientStatus`` snapshot.
 
     Values that change continuously are rounded (ping age to whole seconds) so that a
     re-render only differs, and is only sent, when something a person would see changed.
-    Once connected again, an old error is shown greyed with its age.
+    Once connected again, an old error is shown greyed with its age. ``extra`` are
+    ``(label, text)`` rows added by tools watching the client (:mod:`.status_lines`).
     """
     state = str(status.state)
     reason = status.disconnect_reason
@@ -270,6 +280,7 @@ def status_html(
         ("queued emits", status.queued),
         ("reconnect attempts", status.reconnect_attempts),
         ("last ping", ping_text),
+        *extra,
     ]
     cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in fields)
     rates_row = ""

@@ -9,6 +9,11 @@ output, so it survives saving like every view)::
     nb.latency(sio)                  # the view
     nb.latency(sio, "add").p99       # seconds, for one event
 
+A call that raised its ``TimeoutError`` is recorded too (:func:`record_timeout`): timeouts
+are counted and shown beside the percentiles, never dropped, since a server that stops
+answering would otherwise look *faster*. (Pairing an emit with a reply event, and
+captures as the source: :mod:`sio_notebook.notebook.prove.latency`.)
+
 The store is keyed by the client object through a weak reference: a client that is
 garbage-collected takes its samples with it, and nothing here keeps a connection alive.
 """
@@ -24,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LatencyStats", "RoundTrip", "latency", "record_rtt", "round_trips"]
+__all__ = ["LatencyStats", "RoundTrip", "TimedOut", "latency", "record_rtt", "record_timeout", "round_trips", "timeouts"]
 
 #: Samples kept per client: enough for stable p99s, small enough to never matter.
 MAX_SAMPLES = 10_000
@@ -40,7 +45,18 @@ class RoundTrip:
     at: float  # time.time() when the ack arrived
 
 
+@dataclass(frozen=True, slots=True)
+class TimedOut:
+    """One call that got no ack (or reply) within its ``timeout`` seconds."""
+
+    event: str
+    namespace: str
+    timeout: float
+    at: float  # time.time() when it was given up
+
+
 _samples: weakref.WeakKeyDictionary[Any, deque[RoundTrip]] = weakref.WeakKeyDictionary()
+_timeouts: weakref.WeakKeyDictionary[Any, deque[TimedOut]] = weakref.WeakKeyDictionary()
 
 
 def record_rtt(client: Any, event: str, seconds: float, namespace: str = "/") -> None:
@@ -49,6 +65,19 @@ def record_rtt(client: Any, event: str, seconds: float, namespace: str = "/") ->
     if samples is None:
         samples = _samples[client] = deque(maxlen=MAX_SAMPLES)
     samples.append(RoundTrip(event, namespace, seconds, time.time()))
+
+
+def record_timeout(client: Any, event: str, timeout: float, namespace: str = "/") -> None:
+    """Record that ``client``'s call of ``event`` got no ack within ``timeout`` seconds."""
+    lost = _timeouts.get(client)
+    if lost is None:
+        lost = _timeouts[client] = deque(maxlen=MAX_SAMPLES)
+    lost.append(TimedOut(event, namespace, timeout, time.time()))
+
+
+def timeouts(client: Any) -> list[TimedOut]:
+    """The recorded timeouts of ``client``, oldest first (empty if none)."""
+    return list(_timeouts.get(client, ()))
 
 
 def round_trips(client: Any) -> list[RoundTrip]:
@@ -80,18 +109,29 @@ class LatencyStats:
     events: tuple[str, ...]
     """The event names included."""
     samples: tuple[float, ...] = field(repr=False)
+    timeouts: int = 0
+    """Calls (or requests) that got no answer within ``timeout``: counted, not in the percentiles."""
+    pending: int = 0
+    """Requests still waiting for their reply, not yet past ``timeout`` (reply pairing only)."""
+    timeout: float | None = None
+    """The limit a timeout is measured against, in seconds (``None``: the calls' own, varied)."""
+    pairing: str = ""
+    """How requests were paired with answers, e.g. ``"subscribe → subscribed by id"`` ("" for acks)."""
 
     @classmethod
-    def of(cls, samples: Iterable[RoundTrip]) -> LatencyStats:
+    def of(
+        cls, samples: Iterable[RoundTrip], *, timeouts: int = 0, pending: int = 0, timeout: float | None = None,
+        pairing: str = "", events: Iterable[str] = (),
+    ) -> LatencyStats:
         samples = list(samples)
         values = sorted(s.seconds for s in samples)
-        events = tuple(sorted({s.event for s in samples}))
+        names = tuple(sorted({s.event for s in samples} | set(events)))
         if not values:
             nan = math.nan
-            return cls(0, nan, nan, nan, nan, nan, nan, events, ())
+            return cls(0, nan, nan, nan, nan, nan, nan, names, (), timeouts, pending, timeout, pairing)
         return cls(
             len(values), _percentile(values, 0.5), _percentile(values, 0.9), _percentile(values, 0.99),
-            values[0], values[-1], sum(values) / len(values), events, tuple(values),
+            values[0], values[-1], sum(values) / len(values), names, tuple(values), timeouts, pending, timeout, pairing,
         )
 
     def histogram(self, bins: int = 24) -> list[tuple[float, float, int]]:
@@ -110,13 +150,24 @@ class LatencyStats:
         return [(edges[i], edges[i + 1], counts[i]) for i in range(bins)]
 
     def __str__(self) -> str:
+        lost = self._lost_text()
         if not self.count:
-            return "no acknowledged calls recorded yet"
+            nothing = "no replies paired yet" if self.pairing else "no acknowledged calls recorded yet"
+            return f"{nothing}{'; ' + lost if lost else ''}"
         return (
             f"{self.count:,} round trip{'s' if self.count != 1 else ''}: "
             f"p50 {_ms(self.p50)}, p90 {_ms(self.p90)}, p99 {_ms(self.p99)} "
-            f"(min {_ms(self.min)}, max {_ms(self.max)})"
+            f"(min {_ms(self.min)}, max {_ms(self.max)}){'; ' + lost if lost else ''}"
         )
+
+    def _lost_text(self) -> str:
+        parts = []
+        if self.timeouts:
+            limit = f" (no answer within {self.timeout:g} s)" if self.timeout is not None else ""
+            parts.append(f"{self.timeouts:,} timeout{'s' if self.timeouts != 1 else ''}{limit}")
+        if self.pending:
+            parts.append(f"{self.pending:,} pending")
+        return ", ".join(parts)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
         return {"text/plain": str(self), "text/html": self.html()}
@@ -125,7 +176,11 @@ class LatencyStats:
         """The numbers and an SVG histogram, coloured with JupyterLab's theme variables."""
         text = "var(--jp-ui-font-color1, currentColor)"
         font = "var(--jp-ui-font-family, sans-serif)"
-        head = html.escape(str(self) + (f" · {', '.join(self.events)}" if self.events else ""))
+        what = self.pairing or ", ".join(self.events)
+        head = html.escape(str(self) + (f" · {what}" if what else ""))
+        if self.timeouts:  # never hidden: the count is in the head, in the error colour
+            lost = html.escape(self._lost_text())
+            head = head.replace(lost, f'<span style="color:var(--jp-error-color1, currentColor)">{lost}</span>', 1)
         if not self.count:
             return f'<div class="sio-latency" style="font-family:{font};color:{text}">{head}</div>'
         w, h, left, bottom, top = 480, 150, 40, 30, 10
@@ -171,9 +226,15 @@ def _ms(seconds: float) -> str:
 
 def latency(client: Any, event: str | None = None, *, namespace: str | None = None) -> LatencyStats:
     """The round-trip statistics of ``client``'s acknowledged calls (of one ``event`` and
-    ``namespace`` if given); displays as the numbers and a histogram."""
-    samples = [
-        s for s in round_trips(client)
-        if (event is None or s.event == event) and (namespace is None or s.namespace == namespace)
-    ]
-    return LatencyStats.of(samples)
+    ``namespace`` if given), with the calls that timed out counted; displays as the numbers
+    and a histogram."""
+
+    def wanted(s: RoundTrip | TimedOut) -> bool:
+        return (event is None or s.event == event) and (namespace is None or s.namespace == namespace)
+
+    lost = [t for t in timeouts(client) if wanted(t)]
+    limits = {t.timeout for t in lost}
+    return LatencyStats.of(
+        [s for s in round_trips(client) if wanted(s)], timeouts=len(lost),
+        timeout=limits.pop() if len(limits) == 1 else None, events=(t.event for t in lost),
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from .live import LiveOutput, describe, running_loop
 from .rates import EventRates
 from .render import status_html, status_text
+from .status_lines import status_lines
 
 __all__ = ["StatusWidget"]
 
@@ -109,10 +110,13 @@ class StatusWidget(LiveOutput):
             ping_interval=getattr(status, "ping_interval", None),
             rates=self.rates.series() if self._attached else None,
             note=self.note,
+            extra=status_lines(self.client),
         )
 
     def text(self) -> str:
         text = status_text(self._status(), self._error)
+        for label, line in status_lines(self.client):
+            text += f"; {label}: {line}"
         return f"{text} ({self.note})" if self.note else text
 
     def refresh(self) -> None:

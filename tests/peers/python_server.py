@@ -228,6 +228,20 @@ def build_server(args: argparse.Namespace) -> socketio.AsyncServer:
 
         spawn(later())
 
+    @on("subscribe")
+    async def subscribe(ns, sid, opts=None):
+        # Answered by another event, not an ack: "subscribed" {id, topic} after `delay` ms,
+        # or never with `drop` (request/reply latency pairing, nb.latency(..., reply=, match=)).
+        opts = opts or {}
+        if opts.get("drop"):
+            return
+
+        async def later():
+            await asyncio.sleep(opts.get("delay", 0) / 1000)
+            await sio.emit("subscribed", {"id": opts.get("id"), "topic": opts.get("topic")}, to=sid, namespace=ns)
+
+        spawn(later())
+
     return sio
 
 

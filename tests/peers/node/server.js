@@ -150,6 +150,13 @@ function onConnection(socket) {
       for (let i = 0; i < (opts.count || 1); i++) nsp.emit(opts.event || "later", { i });
     }, opts.delay || 0);
   });
+
+  // Answered by another event, not an ack: "subscribed" {id, topic} after `delay` ms, or
+  // never with `drop` (request/reply latency pairing, nb.latency(..., reply=, match=)).
+  socket.on("subscribe", (opts = {}) => {
+    if (opts.drop) return;
+    setTimeout(() => socket.emit("subscribed", { id: opts.id, topic: opts.topic }), opts.delay || 0);
+  });
 }
 
 // "/" and "/custom"; "/private" behind a middleware; dynamic "/dyn-<word>" namespaces.
