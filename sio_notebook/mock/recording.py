@@ -11,7 +11,8 @@ directions; the mock uses three of them:
   ``%sio call``, the emit form, :class:`~sio_notebook.notebook.pending.Pending`). Each ack is
   paired with the call that asked for it, giving :attr:`Recording.calls`: per namespace and
   event, the recorded ``(arguments, ack)`` pairs in order.
-* ``"life"`` rows (connect, disconnect...) are not messages and are left out.
+* ``"life"`` rows (connect, disconnect...) are not messages: only their time counts, as the
+  start of the session (:attr:`Recording.start`).
 
 Pairing an ack with its call: a row read from memory carries the round-trip time, so the call
 is the unpaired ``out`` row of the same namespace and event whose time is nearest to
@@ -86,6 +87,9 @@ class Recording:
     """Per namespace, the events the server sent, in arrival order."""
     calls: dict[tuple[str, str], list[Call]] = field(default_factory=dict)
     """Per ``(namespace, event)``, the recorded calls with their acks, in call order."""
+    start: float = 0.0
+    """The time of the first row of any direction (a ``connect`` lifecycle row, when the
+    capture recorded one): the moment a paced stream's times are counted from."""
 
     @property
     def namespaces(self) -> list[str]:
@@ -103,7 +107,10 @@ class Recording:
         for ns in namespaces:
             recording.streams.setdefault(ns, [])
         outs: dict[tuple[str, str], list[tuple[float, tuple[Any, ...]]]] = {}
-        for row in sorted(rows, key=lambda r: (r[1], r[0])):
+        ordered = sorted(rows, key=lambda r: (r[1], r[0]))
+        if ordered:
+            recording.start = float(ordered[0][1])
+        for row in ordered:
             t, ns, event, args = float(row[1]), str(row[2]), str(row[3]), tuple(row[4])
             direction = row[5] if len(row) > 5 else IN
             if direction == IN:

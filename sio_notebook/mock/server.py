@@ -13,7 +13,8 @@ decides what it says:
 
 * a client that connects to a recorded namespace gets that namespace's recorded server
   events, in order, each to that client alone: at once (``speed=None``) or with the recorded
-  gaps divided by ``speed``; the first event goes right after the connection;
+  gaps divided by ``speed``, counted from the recording's first row of any namespace (so a
+  client of several namespaces gets them interleaved as they were);
 * a call gets the recorded ack (:class:`~sio_notebook.mock.recording.AckBook`); an event with
   no recorded ack gets none;
 * a namespace that was not recorded gets python-socketio's CONNECT_ERROR (protocol §2.5).
@@ -197,7 +198,7 @@ class MockServer:
         speed = self.speed
         loop = asyncio.get_running_loop()
         start = loop.time()
-        t0 = stream[0].time if stream else 0.0
+        t0 = self.recording.start
         for i, item in enumerate(stream, 1):
             if speed is not None:
                 delay = start + (item.time - t0) / speed - loop.time()

@@ -25,6 +25,7 @@ def test_server_events_are_streams_per_namespace_in_time_order() -> None:
     assert rec.namespaces == ["/", "/chat", "/quiet"]  # a namespace the client only sent to counts
     assert [(e.event, e.args) for e in rec.streams["/"]] == [("a", (1,)), ("b", (2,))]
     assert [e.event for e in rec.streams["/chat"]] == ["c"] and rec.streams["/quiet"] == []
+    assert rec.start == 1.0  # paced streams count from the first row of any namespace
 
 
 def test_acks_pair_with_their_call_by_round_trip_time_in_memory() -> None:
@@ -109,6 +110,29 @@ async def test_speed_scales_the_recorded_gaps(speed: float | None, low: float, h
             await client.disconnect()
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert len(gaps) == 2 and all(low <= g <= high for g in gaps), gaps
+
+
+async def test_paced_namespaces_keep_their_recorded_interleaving() -> None:
+    # "/" at 0.0 and 0.6 s, "/chat" at 0.3 s: at speed 2, a client of both gets a, c, b
+    rows = [_row(1, 50.0, "a", ()), _row(2, 50.3, "c", (), ns="/chat"), _row(3, 50.6, "b", ())]
+    order: list[str] = []
+    done = asyncio.Event()
+
+    def on_any(namespace: str, event: str, args: tuple[Any, ...]) -> None:
+        order.append(event)
+        if len(order) == 3:
+            done.set()
+
+    async with await mock_server(rows, speed=2.0) as server:
+        assert server.url
+        client = AsyncClient()
+        client.on_any(on_any)
+        await client.connect(server.url, namespaces=["/", "/chat"], transports=["websocket"])
+        try:
+            await asyncio.wait_for(done.wait(), 10)
+        finally:
+            await client.disconnect()
+    assert order == ["a", "c", "b"]
 
 
 async def test_binary_payloads_and_several_arguments_round_trip() -> None:
