@@ -16,6 +16,7 @@ mock then answers. Modules:
 * :mod:`.recording`: the captured rows read as a script: server events per namespace, and the
   recorded calls with their acks (how an ack is paired with its call and chosen for a new one).
 * :mod:`.server`: :class:`MockServer`, python-socketio's ``AsyncServer`` on aiohttp playing it.
+* :mod:`.background`: :class:`BackgroundMockServer`, the same on its own loop thread, for sync code.
 * :mod:`.__main__`: the command line.
 * :mod:`.pytest_plugin`: the ``sio_mock`` pytest fixture (registered as a pytest plugin).
 
@@ -25,7 +26,8 @@ this package imports neither: starting a server does, with an error naming the e
 
 from __future__ import annotations
 
+from .background import BackgroundMockServer
 from .recording import AckBook, Recording
 from .server import MockServer, mock_server
 
-__all__ = ["AckBook", "MockServer", "Recording", "mock_server"]
+__all__ = ["AckBook", "BackgroundMockServer", "MockServer", "Recording", "mock_server"]
