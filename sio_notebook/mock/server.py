@@ -67,9 +67,9 @@ class MockServer:
     """
 
     def __init__(self, source: Any, host: str = "127.0.0.1", port: int = 0, speed: float | None = None) -> None:
-        if speed is not None and not (isinstance(speed, (int, float)) and speed > 0):
+        if speed is not None and (isinstance(speed, bool) or not (isinstance(speed, (int, float)) and speed > 0)):
             raise ValueError(f"speed must be a positive number or None, not {speed!r}")
-        if not isinstance(port, int) or not 0 <= port <= 65535:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer from 0 to 65535, not {port!r}")
         self.recording = Recording.load(source)
         """What the server plays."""

@@ -82,8 +82,12 @@ def test_bad_sources_and_options_are_refused_clearly(tmp_path: Path) -> None:
     rows = [_row(1, 1.0, "a", ())]
     with pytest.raises(ValueError, match="speed must be a positive number"):
         MockServer(rows, speed=0)
+    with pytest.raises(ValueError, match="speed must be a positive number"):
+        MockServer(rows, speed=True)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="port must be"):
         MockServer(rows, port=70000)
+    with pytest.raises(ValueError, match="port must be"):
+        MockServer(rows, port="5055")  # type: ignore[arg-type]
 
 
 async def _tick_times(speed: float | None) -> list[float]:
