@@ -36,6 +36,7 @@ NOTEBOOK_MAY_IMPORT = {
     "sio_notebook.aio": "AsyncClient (connect()'s default client) and ClientStatus (client_api)",
     "sio_notebook.sansio.url": "redact_url: no password of a URL is ever shown",
     "sio_notebook.demo.runner": "run_demo.py re-exports the runner from its old home",
+    "sio_notebook.mock": "nb.mock_server re-exports the mock server made from a capture",
 }
 
 

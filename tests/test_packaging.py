@@ -87,6 +87,16 @@ def test_metadata_has_one_version_the_licence_and_the_tested_pythons(dist: dict[
     assert any(r.startswith("jupyterlab") and 'extra == "lab"' in r for r in requires), requires
 
 
+def test_wheel_registers_the_sio_mock_pytest_plugin(dist: dict[str, Path]) -> None:
+    # pytest finds the sio_mock fixture through this entry point wherever the wheel is installed
+    with zipfile.ZipFile(dist["wheel"]) as z:
+        (name,) = [n for n in z.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        text = z.read(name).decode("utf-8")
+    assert re.search(r"^\[pytest11\]\nsio_mock = sio_notebook\.mock\.pytest_plugin$", text, re.MULTILINE), text
+    requires = _metadata(dist["wheel"]).get_all("Requires-Dist", [])
+    assert any(r.startswith("python-socketio") and 'extra == "mock"' in r for r in requires), requires
+
+
 def test_changelog_has_a_section_for_this_version() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(rf"^## \[?{re.escape(sio_notebook.__version__)}\]?", changelog, re.MULTILINE)

@@ -36,6 +36,8 @@ Python API (the magics are thin wrappers around it):
   events, :func:`asyncapi` (a contract inferred from a capture) and :func:`conform` (live
   checks against one); the last two need the ``prove`` extra.
 * :func:`rows_to_dataframe` / :func:`rows_to_frames` (:mod:`.frames`): rows to DataFrames.
+* :func:`mock_server(source, port=0, speed=None) <sio_notebook.mock.server.mock_server>`: a
+  Socket.IO server that plays a capture or a Parquet dataset back (:mod:`sio_notebook.mock`).
 * :class:`StatusWidget`, :class:`EventTable` (alias :class:`EventLog`),
   :class:`EmitForm`, :class:`Pending`: the views (:mod:`.widgets` lists them).
 
@@ -47,6 +49,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The mock server is not a notebook view (it lives in sio_notebook/mock); nb re-exports it
+# so that a notebook can serve what it captured. Importing it imports no python-socketio.
+from ..mock import mock_server
 from .capture import Capture, CapturedEvent, capture
 from .chart import LiveChart, plot
 from .connections import (
@@ -85,6 +90,7 @@ __all__ = [
     "latency",
     "list_connections",
     "load_ipython_extension",
+    "mock_server",
     "plot",
     "rows_to_dataframe",
     "rows_to_frames",

@@ -373,6 +373,8 @@ def _frame_rows_to_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
             name = "data.seq"
         try:
             array = pa.Array.from_pandas(column)
+            if _has_empty_struct(array.type):  # Parquet cannot store a struct without fields
+                raise pa.ArrowNotImplementedError(f"{name}: an empty dict has no Parquet type")
             field = pa.field(str(name), array.type)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             array = pa.array([None if v is None else _json(v) for v in column], type=pa.string())
@@ -383,6 +385,20 @@ def _frame_rows_to_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
         arrays.append(array)
         fields.append(field)
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _has_empty_struct(arrow_type: Any) -> bool:
+    """Whether ``arrow_type`` is or holds a struct with no field (what pyarrow makes of ``{}``
+    values, e.g. a ``{"auth": {}}`` payload, and cannot write): such a column goes as JSON."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(arrow_type):
+        return arrow_type.num_fields == 0 or any(
+            _has_empty_struct(arrow_type.field(i).type) for i in range(arrow_type.num_fields)
+        )
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_fixed_size_list(arrow_type):
+        return _has_empty_struct(arrow_type.value_type)
+    return False
 
 
 def _json(value: Any) -> str:

@@ -42,6 +42,19 @@ assert isinstance(row["data"], bytes)
 assert before <= ticks.count or ticks.count == 0
 assert {"user", "text"} <= set(frame.columns)
 """,
+    "prove": """
+assert len(ticks) == 10 and isinstance(blobs[0]["data"], bytes) and chats[0]["room"] == "lobby"
+assert CONTRACT.exists() and set(contract["channels"]) == {"root", "chat"}
+assert checker.count == 1 and list(checker.violations["event"]) == ["add"]
+assert demo.process.poll() is not None  # the demo server was stopped before the replay
+for ns in ("/", "/chat"):
+    sent = [(r.event, r.args) for r in recorded if r.direction == "in" and r.namespace == ns]
+    got = [(r.event, r.args) for r in replayed if r.direction == "in" and r.namespace == ns]
+    assert got == sent and sent, ns
+assert again == 3 and room is True
+assert replay_check.count == 0 and sum(replay_check.checked.values()) > len(recorded_in)
+assert mock.url is None  # stopped
+""",
     "namespaces_and_acks": """
 assert total == 3 and echoed == ("two", "values") and server_time.endswith("+00:00")
 assert (await said) is True

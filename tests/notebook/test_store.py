@@ -124,6 +124,21 @@ def test_mixed_types_bytes_and_clashing_keys_round_trip(tmp_path: Path) -> None:
     assert rows[3].event == "pair" and rows[3].args == ([1, "two"],)
 
 
+def test_empty_dicts_inside_a_payload_are_written_and_read_back(tmp_path: Path) -> None:
+    # The Node socket.io peer's "handshake" event is {"auth": {}, "headers": {}, "query": {}}:
+    # pyarrow types {} as a struct without fields, which Parquet cannot store (the write
+    # failed, and was retried forever). Such a column is stored as JSON text instead.
+    path = tmp_path / "empty.parquet"
+    sink = ParquetSink(path)
+    payloads = [{"auth": {}, "headers": {}, "query": {"q": "1"}}, {"auth": {}, "headers": {}, "query": {}},
+                {"auth": {}, "list": [{}], "headers": {"x": {}}, "query": {}}]
+    for i, p in enumerate(payloads):
+        sink((i + 1, 1000.0 + i, "/", "handshake", (p,)))
+    sink.close()
+    assert sink.error is None and sink.rows_written == 3
+    assert [r.args for r in read_rows(path)] == [(p,) for p in payloads]
+
+
 @pytest.mark.parametrize(
     "payloads",
     [
