@@ -14,12 +14,18 @@ import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
 __all__ = ["LogControls", "WidgetOutput", "widget_bundle"]
 
 
+#: The mime type of a widget view (the Jupyter widgets message protocol, version 2).
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def widget_bundle(widget: W.Widget, html: str, plain: str) -> dict[str, Any]:
-    """The widget's own display bundle plus a ``text/html`` and ``text/plain`` fallback."""
-    data = dict(widget._repr_mimebundle_() or {})
-    data["text/html"] = html
-    data["text/plain"] = plain
-    return data
+    """The widget's view plus a ``text/html`` and ``text/plain`` fallback.
+
+    Built from ``get_view_spec()``, public in ipywidgets 7 and 8 alike: ipywidgets 7
+    (Colab's) widgets have no ``_repr_mimebundle_`` (they display through
+    ``_ipython_display_``), and 8's returns the same view spec.
+    """
+    return {WIDGET_VIEW: widget.get_view_spec(), "text/html": html, "text/plain": plain}
 
 
 class WidgetOutput:

@@ -331,22 +331,25 @@ def _dict_rows_to_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table | None:
     keys = dict.fromkeys(k for p in payloads for k in p)
     arrays, schema = _head(rows)
     fields = list(schema)
-    columns: list[tuple[str, Any]] = []
+    columns: list[tuple[str, Any, list[Any]]] = []  # name, array, the values it was made from
     try:
         for key in keys:
             if not isinstance(key, str):
                 return None
-            columns.append((f"data.{key}" if key in _META else key, pa.array([p.get(key) for p in payloads])))
+            values = [p.get(key) for p in payloads]
+            columns.append((f"data.{key}" if key in _META else key, pa.array(values), values))
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         return None
     flat: list[tuple[str, Any]] = []
     while columns:  # nested dicts are struct columns: flatten them as json_normalize does ("a.b")
-        name, array = columns.pop(0)
+        name, array, values = columns.pop(0)
         if pa.types.is_struct(array.type):
             if array.type.num_fields == 0 or array.null_count:
                 return None  # {} values, or rows lacking the dict: the general path decides
-            children = [(f"{name}.{array.type.field(i).name}", array.field(i)) for i in range(array.type.num_fields)]
-            columns[:0] = children
+            # In the payloads' own key order: pyarrow 18 (Colab's) infers a struct's fields
+            # sorted by name, later releases in the dicts' order.
+            order = dict.fromkeys(k for v in values for k in v)
+            columns[:0] = [(f"{name}.{k}", array.field(k), [v.get(k) for v in values]) for k in order]
             continue
         if pa.types.is_null(array.type):
             array = array.cast(pa.string())
@@ -426,7 +429,9 @@ def _event_tables(path: Path) -> dict[str, pa.Table]:
         files = sorted(f for f in directory.glob("*.parquet") if not f.name.startswith((".", "_")))
         if not files:
             continue
-        parts = [pq.read_table(f) for f in files]
+        # The file alone, not a dataset: pyarrow 18 (Colab's) would add the directory's
+        # Hive key as an ``event`` column.
+        parts = [pq.ParquetFile(f).read() for f in files]
         tables[unquote(directory.name[len("event="):])] = pa.concat_tables(parts, promote_options="permissive")
     return tables
 
