@@ -8,6 +8,7 @@ Binary packets are also fed split: the header first, then one attachment per fee
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 
@@ -15,6 +16,7 @@ import pytest
 
 from sio_notebook.exceptions import LocalProtocolError, ProtocolError, RemoteProtocolError
 from sio_notebook.sansio import engineio, socketio
+from sio_notebook.sansio.nesting import MAX_DEPTH, json_depth_exceeds
 from sio_notebook.sansio.socketio import RESERVED_EVENTS, JsonSerializer, Packet, PacketType
 
 from .helpers import feed_all, tr, two_way
@@ -178,6 +180,25 @@ def test_depth_counts_objects_and_ignores_brackets_in_strings() -> None:
     assert feed_all([f'2["x","{brackets}"]']).data == ["x", brackets]
     wide = "[" + ",".join(["[[1]]"] * 2000) + "]"  # many brackets, depth 4
     assert len(feed_all([f'2["x",{wide}]']).data[1]) == 2000
+
+
+def test_depth_is_checked_before_parsing_even_when_the_json_is_invalid() -> None:
+    """Unclosed brackets recurse in the scanner before it finds the error: refused first.
+
+    In WebAssembly a scanner recursing 50,000 levels overflows the stack and kills the
+    interpreter (nesting.py), so the depth check must not wait for a successful parse.
+    """
+    with pytest.raises(RemoteProtocolError, match="MAX_DEPTH"):
+        feed_all(['2["x",' + "[" * 50_000])
+
+
+def test_depth_scan_skips_strings_with_escaped_quotes() -> None:
+    r"""A ``\"`` inside a string does not end it: the brackets after it are still text."""
+    text = 'a\"' + "[" * 3000 + "\\"
+    packet = feed_all(['2["x",' + json.dumps(text) + "," + _nested(MAX_DEPTH - 1)[6:]])
+    assert packet.data[1] == text
+    assert json_depth_exceeds("[" + json.dumps(text) + "]") is False
+    assert json_depth_exceeds("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) is True
 
 
 def test_attachment_nested_700_deep_is_a_protocol_error() -> None:
