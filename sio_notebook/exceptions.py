@@ -18,7 +18,12 @@ catches our timeout too and the shadowing of builtin names costs users nothing::
      │   └─ RemoteProtocolError                      the server sent something illegal
      ├─ TransportError                               HTTP / WebSocket level failure
      │   └─ PayloadTooLargeError                     the server refused an oversized payload
-     └─ BufferFullError                              the offline emit buffer is full
+     ├─ BufferFullError                              the offline emit buffer is full
+     └─ UnsupportedPlatformError (RuntimeError)      this client cannot run here (the thread
+                                                     Client in a browser: Pyodide has no threads)
+
+    IgnoredOptionWarning (UserWarning)               an option that does nothing here (custom
+                                                     headers, proxies, ssl... in a browser)
 
 ``TypeError`` (unserialisable data) and ``ValueError`` (bad arguments: reserved event
 names, bad URLs, unknown transports) are raised as the builtins, before anything is sent.
@@ -42,6 +47,8 @@ __all__ = [
     "TransportError",
     "PayloadTooLargeError",
     "BufferFullError",
+    "UnsupportedPlatformError",
+    "IgnoredOptionWarning",
 ]
 
 
@@ -112,3 +119,20 @@ class PayloadTooLargeError(TransportError):
 
 class BufferFullError(SocketIOError):
     """The buffer of emits waiting for a connection is full (``max_buffered_emits``)."""
+
+
+class UnsupportedPlatformError(SocketIOError, RuntimeError):
+    """This client cannot run on this platform.
+
+    The thread ``Client`` needs a thread for its event loop; a browser (Pyodide,
+    JupyterLite) has none, so there only ``AsyncClient`` runs, on the page's own loop.
+    """
+
+
+class IgnoredOptionWarning(UserWarning):
+    """An option was given that does nothing on this platform.
+
+    In a browser the page owns HTTP: ``fetch`` and ``WebSocket`` take no custom headers
+    (a WebSocket cannot send any), cookies, proxies or TLS settings. Warned once per
+    option and process, so a loop of connects does not repeat it.
+    """
