@@ -53,6 +53,23 @@ try {
     pyodide.FS.mkdirTree(mountpoint);
     pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root }, mountpoint);
   }
+  // A fresh interpreter for tests/sansio/test_purity.py (Pyodide cannot start a process).
+  globalThis.sioFreshPython = async (code, argsJson) => {
+    const fresh = await loadPyodide();
+    fresh.FS.mkdirTree("/repo");
+    fresh.FS.mount(fresh.FS.filesystems.NODEFS, { root: checkout }, "/repo");
+    let stdout = "", stderr = "";
+    fresh.setStdout({ batched: (s) => { stdout += s + "\n"; } });
+    fresh.setStderr({ batched: (s) => { stderr += s + "\n"; } });
+    fresh.globals.set("probe_args", fresh.toPy(JSON.parse(argsJson)));
+    try {
+      fresh.runPython("import sys; sys.argv = ['-c', *probe_args]");
+      fresh.runPython(code);
+      return { returncode: 0, stdout, stderr };
+    } catch (error) {
+      return { returncode: 1, stdout, stderr: stderr + String(error) };
+    }
+  };
   pyodide.globals.set("pytest_args", pyodide.toPy(pytestArgs));
   rc = await pyodide.runPythonAsync(`
 import inspect, os, sys
