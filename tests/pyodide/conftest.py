@@ -1,12 +1,17 @@
-"""The Pyodide tier (scripts/test-pyodide): collected only inside Pyodide.
+"""The Pyodide tier: tests that run inside Pyodide, and one that runs Pyodide in Chromium.
 
-These tests drive the browser transports (``js.WebSocket`` and ``js.fetch``), which exist
-only in WebAssembly; natively the same behaviour is covered by tests/aio on aiohttp. They
-are not skipped natively, they are simply not this tier's: scripts/test-pyodide runs them.
+``test_browser_client.py`` drives the browser transports (``js.WebSocket``/``js.fetch``),
+which exist only in WebAssembly: scripts/test-pyodide runs it inside Pyodide under Node,
+and natively it is not this tier's (tests/aio covers the same behaviour on aiohttp).
+``test_in_chromium.py`` is a native test: it loads Pyodide in a real Chromium page, where
+the page's origin differs from the server's (CORS), and runs the client there.
 """
 
 from __future__ import annotations
 
 import sys
 
-collect_ignore_glob = [] if sys.platform == "emscripten" else ["test_*.py"]
+if sys.platform == "emscripten":
+    collect_ignore = ["test_in_chromium.py"]
+else:
+    collect_ignore = ["test_browser_client.py"]
