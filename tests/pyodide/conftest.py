@@ -5,6 +5,8 @@ which exist only in WebAssembly: scripts/test-pyodide runs it inside Pyodide und
 and natively it is not this tier's (tests/aio covers the same behaviour on aiohttp).
 ``test_in_chromium.py`` is a native test: it loads Pyodide in a real Chromium page, where
 the page's origin differs from the server's (CORS), and runs the client there.
+``test_jupyterlite.py`` (native too) builds a JupyterLite site offline and runs the ``%sio``
+magics in it, in Chromium.
 """
 
 from __future__ import annotations
@@ -12,6 +14,6 @@ from __future__ import annotations
 import sys
 
 if sys.platform == "emscripten":
-    collect_ignore = ["test_in_chromium.py"]
+    collect_ignore = ["test_in_chromium.py", "test_jupyterlite.py", "jupyterlite_site.py"]
 else:
     collect_ignore = ["test_browser_client.py"]

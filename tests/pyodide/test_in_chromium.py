@@ -14,7 +14,6 @@ import functools
 import http.server
 import io
 import json
-import subprocess
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -22,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyterlite_site import PYODIDE_DIR, ensure_pyodide  # tests/pyodide (no package: "pyodide" is Pyodide's)
 from notebook.browsing import ARTIFACTS, browser_marks, chromium
 from peers.launcher import ServerHandle
 
 ROOT = Path(__file__).resolve().parents[2]
-PYODIDE_DIR = ROOT / "tests" / "pyodide" / "node_modules" / "pyodide"
 
 pytestmark = [pytest.mark.browser, *browser_marks(300)]
 
@@ -129,14 +128,8 @@ def static_site(tmp_path: Path) -> Iterator[str]:
         thread.join()
 
 
-def _ensure_pyodide() -> None:
-    """npm ci in tests/pyodide (pinned by its package-lock.json) unless it was done."""
-    if not (PYODIDE_DIR / "pyodide.mjs").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PYODIDE_DIR.parents[1], check=True, timeout=300)
-
-
 def test_async_client_in_pyodide_in_chromium(node_server: ServerHandle, tmp_path: Path) -> None:
-    _ensure_pyodide()
+    ensure_pyodide()
     with static_site(tmp_path) as site, chromium() as browser:
         page = browser.new_page(viewport={"width": 900, "height": 1100})
         page.goto(f"{site}/index.html?server={node_server.url}")
