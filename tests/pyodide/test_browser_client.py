@@ -20,7 +20,7 @@ import pytest
 import sio_notebook as socketio
 from sio_notebook.aio.transports import default_opener
 from sio_notebook.aio.transports.browser import BROWSER_TRANSPORTS
-from sio_notebook.exceptions import IgnoredOptionWarning, UnsupportedPlatformError
+from sio_notebook.exceptions import DisconnectedError, IgnoredOptionWarning, UnsupportedPlatformError
 
 MODES = {"websocket": ["websocket"], "polling": ["polling"], "upgrade": ["polling", "websocket"]}
 
@@ -129,6 +129,22 @@ async def test_disconnect_by_the_client_and_by_the_server(mode: str) -> None:
     await changes.until(lambda: len(reasons) == 2, "the server's disconnect")
     assert reasons[1] == socketio.AsyncClient.reason.SERVER_DISCONNECT
     await client.wait()
+
+
+@pytest.mark.parametrize("mode", ["websocket", "polling"])
+async def test_inbound_larger_than_max_inbound_size_is_refused(mode: str) -> None:
+    client, changes = await connect(mode, max_inbound_size=10_000, reconnection=False)
+    reasons: list[Any] = []
+    client.on("disconnect", lambda reason: (reasons.append(reason), changes.poke()))
+    assert await client.call("big", {"size": 5_000}) == "x" * 5_000
+    with pytest.raises(DisconnectedError):  # its ack is the oversized message: never delivered
+        await client.call("big", {"size": 50_000}, timeout=20)
+    await changes.until(lambda: bool(reasons), "the disconnect")
+    assert reasons == ["transport error"]
+    what = "polling body" if mode == "polling" else "WebSocket message"
+    error = client.status().last_error or ""
+    assert f"the server sent a {what} of" in error and "more than max_inbound_size (10000 bytes)" in error, error
+    await client.disconnect()
 
 
 async def test_a_dead_server_is_a_clear_connection_error() -> None:

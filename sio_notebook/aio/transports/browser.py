@@ -79,6 +79,14 @@ def _js_object(values: dict[str, Any]) -> Any:
     return result
 
 
+def _over(text: str, limit: int) -> int | None:
+    """The UTF-8 size of ``text`` if it is over ``limit`` bytes, else None (encoded only when it may be)."""
+    if len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
+        return None
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return size if size > limit else None
+
+
 def _too_large(what: str, size: int, limit: int) -> TransportError:
     return TransportError(f"the server sent a {what} of {size} bytes, more than max_inbound_size ({limit} bytes)")
 
@@ -149,8 +157,12 @@ class BrowserPolling:
             if self.sid is None:
                 raise ConnectionError(f"cannot connect to {self.url.http_base}: {_reason(exc)}") from exc
             raise TransportError(f"GET failed: {_reason(exc)}") from exc
-        if self.max_inbound is not None and len(body) > self.max_inbound:  # chars: a lower bound on bytes
-            error = _too_large("polling body", len(body.encode("utf-8")), self.max_inbound)
+        # The browser has read the whole body by now: the bound refuses it, it cannot stop
+        # it arriving (aiohttp's transport counts while the body streams in).
+        size = _over(body, self.max_inbound) if self.max_inbound is not None else None
+        if size is not None:
+            assert self.max_inbound is not None
+            error = _too_large("polling body", size, self.max_inbound)
             if self.sid is None:
                 raise ConnectionError(f"cannot connect to {self.url.http_base}: {error}")
             raise error
@@ -222,11 +234,13 @@ class _Socket:
     def _on_message(self, event: Any) -> None:
         data = event.data
         frame: Frame = data if isinstance(data, str) else data.to_bytes()
-        size = len(frame)
-        if self.max_inbound and size > self.max_inbound:
-            self.inbox.put_nowait(_Message(ERROR, _too_large("WebSocket message", size, self.max_inbound)))
-            self.socket.close(1009)
-            return
+        limit = self.max_inbound
+        if limit:
+            size = _over(frame, limit) if isinstance(frame, str) else (len(frame) if len(frame) > limit else None)
+            if size is not None:
+                self.inbox.put_nowait(_Message(ERROR, _too_large("WebSocket message", size, limit)))
+                self.socket.close()  # a browser may only send 1000 or 3000-4999 (1009 throws)
+                return
         self.inbox.put_nowait(_Message(TEXT if isinstance(frame, str) else BINARY, frame))
 
     def _on_close(self, event: Any) -> None:
@@ -267,6 +281,7 @@ class BrowserWebSocket:
             await asyncio.wait_for(asyncio.shield(ws.opened), request_timeout)
         except (OSError, asyncio.TimeoutError, asyncio.CancelledError) as exc:
             ws.close()
+            ws.opened.cancel()  # a late open/close event finds it done: no unretrieved exception
             if isinstance(exc, asyncio.CancelledError):
                 raise
             why = "timed out" if isinstance(exc, asyncio.TimeoutError) else str(exc)
