@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from ..exceptions import LocalProtocolError, RemoteProtocolError
 from .engineio import Frame
-from .nesting import MAX_DEPTH, json_depth_exceeds
+from .nesting import MAX_DEPTH, SHALLOW_LENGTH, json_depth_exceeds
 
 __all__ = [
     "PacketType",
@@ -449,7 +449,7 @@ class JsonDecoder:
         runs the C scanner in place; anything unusual (leading or trailing whitespace,
         errors) goes through ``loads`` for its exact rules and message.
         """
-        if json_depth_exceeds(text, pos):
+        if len(text) - pos > SHALLOW_LENGTH and json_depth_exceeds(text, pos):  # the length test inline: hot path
             raise _too_deep(text, pos)
         scan = self._scan
         if scan is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import random
 import re
 
 import pytest
@@ -199,6 +200,38 @@ def test_depth_scan_skips_strings_with_escaped_quotes() -> None:
     assert packet.data[1] == text
     assert json_depth_exceeds("[" + json.dumps(text) + "]") is False
     assert json_depth_exceeds("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) is True
+
+
+def _depth(value: object) -> int:
+    """The nesting of parsed JSON, walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item if isinstance(item, list) else list(item.values()) if isinstance(item, dict) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack += [(child, level + 1) for child in children]
+    return deepest
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_depth_scan_agrees_with_the_parsed_depth(seed: int) -> None:
+    """Wide payloads with brackets, quotes and escapes in strings, around the limit."""
+    rng = random.Random(seed)
+    texts = ["a[b", 'q"[{', "\\[[", "é😀]}", "x"]
+
+    def small() -> object:
+        return rng.choice([[rng.choice(texts)], {"k[": rng.choice(texts)}, rng.choice(texts), [], {}])  # depth <= 1
+
+    for depth in (2, 40, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 30):
+        value: object = [rng.choice(texts)]
+        for level in range(depth - 2):  # a chain of depth - 1 levels, siblings along the way
+            kids = [value, *(small() for _ in range(rng.randint(0, 2)))]
+            value = kids if level % 2 else {f"{i}{{": kid for i, kid in enumerate(kids)}
+        payload = [value, texts * 100]  # long, with hundreds of brackets inside strings
+        text = json.dumps(payload, ensure_ascii=bool(seed % 2))
+        assert _depth(json.loads(text)) == depth
+        assert json_depth_exceeds(text) is (depth > MAX_DEPTH), depth
 
 
 def test_attachment_nested_700_deep_is_a_protocol_error() -> None:
