@@ -19,8 +19,13 @@ catches our timeout too and the shadowing of builtin names costs users nothing::
      ├─ TransportError                               HTTP / WebSocket level failure
      │   └─ PayloadTooLargeError                     the server refused an oversized payload
      ├─ BufferFullError                              the offline emit buffer is full
-     └─ ExpectationFailed (AssertionError)           nb.expect / %sio expect: the expected
-                                                     events did not arrive in time
+     ├─ ExpectationFailed (AssertionError)           nb.expect / %sio expect: the expected
+     │                                               events did not arrive in time
+     └─ UnsupportedPlatformError (RuntimeError)      this client cannot run here (the thread
+                                                     Client in a browser: Pyodide has no threads)
+
+    IgnoredOptionWarning (UserWarning)               an option that does nothing here (custom
+                                                     headers, proxies, ssl... in a browser)
 
 ``TypeError`` (unserialisable data) and ``ValueError`` (bad arguments: reserved event
 names, bad URLs, unknown transports) are raised as the builtins, before anything is sent.
@@ -45,6 +50,8 @@ __all__ = [
     "PayloadTooLargeError",
     "BufferFullError",
     "ExpectationFailed",
+    "UnsupportedPlatformError",
+    "IgnoredOptionWarning",
 ]
 
 
@@ -124,4 +131,21 @@ class ExpectationFailed(SocketIOError, AssertionError):
     notebook run headless (nbclient, papermill, ``pytest --nbmake``) fails on it, and a
     ``SocketIOError`` so that ``except SocketIOError`` still catches everything the package
     raises. The message says what was expected and lists what did arrive in the window.
+    """
+
+
+class UnsupportedPlatformError(SocketIOError, RuntimeError):
+    """This client cannot run on this platform.
+
+    The thread ``Client`` needs a thread for its event loop; a browser (Pyodide,
+    JupyterLite) has none, so there only ``AsyncClient`` runs, on the page's own loop.
+    """
+
+
+class IgnoredOptionWarning(UserWarning):
+    """An option was given that does nothing on this platform.
+
+    In a browser the page owns HTTP: ``fetch`` and ``WebSocket`` take no custom headers
+    (a WebSocket cannot send any), cookies, proxies or TLS settings. Warned once per
+    option and process, so a loop of connects does not repeat it.
     """

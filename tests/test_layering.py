@@ -205,7 +205,7 @@ def test_the_import_resolution_tells_a_submodule_from_a_name() -> None:
 #: Private names of *other libraries* we read on purpose, each read defensively where it is
 #: used and explained there. Our own objects never need this: they have public seams.
 FOREIGN_PRIVATE = {
-    "_request": "aio/transports.py: does aiohttp.ClientSession._request take per-request middlewares (>= 3.12)?",
+    "_request": "aio/transports/aiohttp_io.py: does aiohttp.ClientSession._request take per-request middlewares (>= 3.12)?",
     "_make": "namedtuple's public constructor (the underscore only avoids field-name clashes)",
 }
 

@@ -1,7 +1,8 @@
 """Connector: open one Engine.IO connection for a client, and close everything for good.
 
-Opening is one attempt: resolve the url/headers/auth options, pick the aiohttp session,
-try the transports in order, hand the new connection to the session (its CONNECTs).
+Opening is one attempt: resolve the url/headers/auth options, pick the transport opener
+(the platform's unless ``transport_opener`` names one) and, for aiohttp's, the aiohttp
+session, try the transports in order, hand the new connection to the session (its CONNECTs).
 Closing for good ends the connection, fails every ack still waiting and releases the
 client's own aiohttp session; overlapping closes wait for the first.
 """
@@ -12,9 +13,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConnectionError
 from ..sansio.session import NamespaceState
@@ -28,6 +27,10 @@ from .network import NetworkOptions, ProxyConfig
 from .options import ClientOptions, check_transports
 from .retries import RetryDriver
 from .runtime import ClientRuntime
+from .transports import TransportOpener, default_opener, uses_http_session
+
+if TYPE_CHECKING:  # aiohttp is imported only when its transports are used (not in Pyodide)
+    import aiohttp
 
 __all__ = ["ConnectTarget", "Connector"]
 
@@ -188,7 +191,13 @@ class Connector:
         runtime.url_text = redact_url(url)
         if eurl.authorization and not any(k.lower() == "authorization" for k in headers):
             headers["Authorization"] = eurl.authorization  # URL credentials, as requests sends them
-        http, network = await self._http_for_connection(options)
+        opener: TransportOpener = options.transport_opener or default_opener()
+        http: Any
+        if uses_http_session(opener):
+            http, network = await self._http_for_connection(options)
+        else:  # the opener brings its own HTTP (the browser's): it judges the options as given
+            http = options.http_session
+            network = NetworkOptions(ProxyConfig(options.proxies, trust_env=False), options.max_inbound_size, owns_pool=False)
         ssl = options.ssl  # True, False or an SSLContext (aiohttp 3.14 deprecates ssl=None)
         transports = list(target.transports)
         last_error: Exception | None = None
@@ -196,7 +205,7 @@ class Connector:
         while transports:
             engine = EngineConnection(
                 on_message=dispatch.on_message, on_close=dispatch.on_engine_close, logger=self.engine_logger,
-                on_ping=dispatch.on_ping, opener=options.transport_opener,
+                on_ping=dispatch.on_ping, opener=opener,
             )
             try:
                 info = await engine.open(
@@ -236,6 +245,8 @@ class Connector:
         Proxies: the ``proxies`` option, else the environment (as requests does) unless a
         session of the user's says ``trust_env=False``.
         """
+        import aiohttp  # here, not at the top: only aiohttp's transports need a session
+
         given = options.http_session
         if isinstance(given, aiohttp.ClientSession) and not given.closed:
             trust_env = given.trust_env

@@ -24,8 +24,6 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-import aiohttp
-
 from ..exceptions import ConnectionError, PayloadTooLargeError, ProtocolError, TransportError
 from ..sansio import engineio
 from ..sansio.engineio import EngineProtocol, Frame, encode_message, encode_messages
@@ -34,7 +32,7 @@ from ..sansio.upgrade import Upgrade
 from ..sansio.url import EngineURL
 from .flag import Flag
 from .network import NetworkOptions
-from .transports import AIOHTTP_TRANSPORTS, Transport, TransportOpener, WebSocketLike
+from .transports import Transport, TransportOpener, WebSocketLike, default_opener, opener_errors
 
 __all__ = ["EngineConnection"]
 
@@ -56,8 +54,14 @@ class EngineConnection:
         on_ping: Callable[[], None] | None = None,
         opener: TransportOpener | None = None,
     ) -> None:
-        #: Makes the transports: aiohttp's by default; the scripted test tier passes its own.
-        self.opener: TransportOpener = opener or AIOHTTP_TRANSPORTS
+        #: Makes the transports: the platform's by default (aiohttp's, or the browser's in
+        #: Pyodide); the scripted test tier passes its own.
+        self.opener: TransportOpener = opener or default_opener()
+        # What ends a connection as "transport error": ours, the OS's, and the opener's
+        # library's own (aiohttp.ClientError natively).
+        library = opener_errors(self.opener)
+        self._transport_errors: tuple[type[BaseException], ...] = (TransportError, OSError, asyncio.TimeoutError, *library)
+        self._upgrade_errors: tuple[type[BaseException], ...] = (ConnectionError, EOFError, *self._transport_errors)
         self._on_message = on_message
         self._on_close = on_close
         self._on_ping = on_ping  # called once per server ping, after the pong is queued
@@ -81,7 +85,7 @@ class EngineConnection:
 
     async def open(
         self,
-        http: aiohttp.ClientSession,
+        http: Any,
         url: EngineURL,
         *,
         transports: list[str],
@@ -248,7 +252,7 @@ class EngineConnection:
             self._finish(PARSE_ERROR, exc)
         except EOFError as exc:
             self._finish(TRANSPORT_CLOSE, exc)
-        except (TransportError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except self._transport_errors as exc:
             self.log.info("transport failed: %s", exc)
             self._finish(TRANSPORT_ERROR, exc)
         except Exception as exc:  # a bug in a message callback must not leave us half-open
@@ -256,13 +260,13 @@ class EngineConnection:
             self._finish(TRANSPORT_ERROR, exc)
 
     async def _read_websocket(self, transport: WebSocketLike) -> None:
-        """The hot loop: one frame per message, straight from aiohttp to the protocol."""
+        """The hot loop: one frame per message, straight from the WebSocket to the protocol."""
         assert self.protocol is not None
         receive_frame = self.protocol.receive_frame
         on_message = self._on_message
         receive = transport.ws.receive
         monotonic = time.monotonic
-        text, binary = aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY
+        text, binary = transport.frame_kinds
         while not self.closed:
             msg = await receive()
             kind = msg.type
@@ -318,7 +322,7 @@ class EngineConnection:
         except PayloadTooLargeError as exc:
             self.log.warning("%s", exc)
             self._finish(TRANSPORT_ERROR, exc)
-        except (TransportError, aiohttp.ClientError, OSError) as exc:
+        except self._transport_errors as exc:
             self.log.info("transport write failed: %s", exc)
             self._finish(TRANSPORT_ERROR, exc)
         except Exception as exc:
@@ -419,7 +423,7 @@ class EngineConnection:
             if ws is not None and self.transport is not ws:
                 await ws.close()
             raise
-        except (ConnectionError, TransportError, EOFError, asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except self._upgrade_errors as exc:
             self.log.info("websocket upgrade failed, staying on polling: %s", exc or type(exc).__name__)
             if ws is not None:
                 await ws.close()

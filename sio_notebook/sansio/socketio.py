@@ -11,8 +11,8 @@ BINARY_ACK automatically.
 
 Decoding is strict: every "must raise" vector of §3.2 raises RemoteProtocolError with
 a message naming the problem. Payloads nested deeper than :data:`MAX_DEPTH` (500) arrays
-and objects are refused too, on every Python version: the stdlib's JSON scanner and
-recursion limits differ between 3.10 and 3.13, so that limit is ours, explicit.
+and objects are refused too, on every Python version and in WebAssembly: the depth is
+counted before the recursive JSON scanner runs (:mod:`.nesting` says why).
 
 Outgoing packets get the same shape checks and raise LocalProtocolError (or TypeError
 for data JSON cannot carry: sets, NaN, naive datetimes) before anything is sent. Lone
@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from ..exceptions import LocalProtocolError, RemoteProtocolError
 from .engineio import Frame
+from .nesting import MAX_DEPTH, SHALLOW_LENGTH, json_depth_exceeds
 
 __all__ = [
     "PacketType",
@@ -76,14 +77,6 @@ _CHAR_OF_TYPE = {t: str(t.value) for t in PacketType}
 _DIGITS = re.compile("[0-9]*").match
 _MAX_ACK_ID = 2**53  # JS integers are exact up to here; ids are counters from 0
 
-#: The deepest nesting of arrays and objects a received payload may have (the event's
-#: argument list counts as one level). Deeper is a RemoteProtocolError ("parse error").
-#: Far below the stdlib JSON scanner's own limit on every supported Python (about 900
-#: levels on 3.10/3.11, more on 3.12+), so the result never depends on the version.
-MAX_DEPTH = 500
-#: A JSON text this short cannot nest deeper than MAX_DEPTH (each level takes 2 chars),
-#: so the common small packet is never walked.
-_SHALLOW_LENGTH = 2 * MAX_DEPTH
 #: A lone surrogate, or a pair of surrogates that only needs joining (§ "Lone surrogates").
 _SURROGATES = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
 _BYTES = (bytes, bytearray, memoryview)
@@ -453,29 +446,29 @@ class JsonDecoder:
     def _parse(self, text: str, pos: int) -> Any:
         """The JSON payload from ``pos`` to the end of ``text``; RemoteProtocolError if invalid.
 
-        The common case runs the C scanner in place; anything unusual (leading or
-        trailing whitespace, errors) goes through ``loads`` for its exact rules and message.
+        The depth is checked first, before any recursive parse (§2.2; in WebAssembly a
+        deep payload would overflow the stack, see :mod:`.nesting`). The common case
+        runs the C scanner in place; anything unusual (leading or trailing whitespace,
+        errors) goes through ``loads`` for its exact rules and message.
         """
+        if len(text) - pos > SHALLOW_LENGTH and json_depth_exceeds(text, pos):  # the length test inline: hot path
+            raise _too_deep(text, pos)
         scan = self._scan
         if scan is not None:
             try:
                 data, stop = scan(text, pos)
                 if stop == len(text):
-                    if stop - pos > _SHALLOW_LENGTH:
-                        _check_depth(data, text, pos)
                     return data
             except (StopIteration, ValueError):
                 pass
-            except RecursionError as exc:  # a hostile server can nest without limit
+            except RecursionError as exc:  # pragma: no cover - the depth check came first
                 raise _too_deep(text, pos) from exc
         try:
             data = self._loads(text[pos:])
         except ValueError as exc:
             raise RemoteProtocolError(f"invalid payload {text[pos:pos + 40]!r}: {exc}") from exc
-        except RecursionError as exc:
+        except RecursionError as exc:  # pragma: no cover - a custom json module's own limit
             raise _too_deep(text, pos) from exc
-        if len(text) - pos > _SHALLOW_LENGTH:
-            _check_depth(data, text, pos)
         return data
 
 
@@ -483,25 +476,6 @@ def _too_deep(text: str, pos: int) -> RemoteProtocolError:
     return RemoteProtocolError(
         f"payload nested deeper than MAX_DEPTH={MAX_DEPTH} arrays/objects: {text[pos:pos + 40]!r}"
     )
-
-
-def _check_depth(data: Any, text: str, pos: int) -> None:
-    """Raise if ``data`` nests deeper than MAX_DEPTH (only called for long payloads).
-
-    Counting brackets is a cheap upper bound (brackets inside strings count too); only
-    a payload with more than MAX_DEPTH of them is walked, without recursion.
-    """
-    if text.count("[", pos) + text.count("{", pos) <= MAX_DEPTH:
-        return
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        value, depth = pop()
-        if depth > MAX_DEPTH:
-            raise _too_deep(text, pos)
-        for child in value if type(value) is list else value.values() if type(value) is dict else ():
-            if type(child) is list or type(child) is dict:
-                push((child, depth + 1))
 
 
 class Quotable(Protocol):

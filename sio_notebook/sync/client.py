@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import logging
 import os
+import sys
 import threading
 import time
 import weakref
@@ -33,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..aio.client import AsyncClient, ClientStatus, Reason
-from ..exceptions import DisconnectedError, SocketIOError
+from ..exceptions import DisconnectedError, SocketIOError, UnsupportedPlatformError
 from .dispatcher import Dispatcher
 from .http_session import translate_http_session
 from .portal import LoopThread
@@ -68,6 +69,11 @@ class Client:
         handle_sigint: bool = True,
         **kwargs: Any,
     ) -> None:
+        if sys.platform == "emscripten":
+            raise UnsupportedPlatformError(
+                "the thread Client cannot run in a browser (Pyodide/JupyterLite has no threads): "
+                "use sio_notebook.AsyncClient and await its methods (top-level await works in a notebook)"
+            )
         self._portal = LoopThread.shared()
         kwargs.update(translate_http_session(kwargs.pop("http_session", None), self._portal.loop, kwargs))
         self._dispatcher = Dispatcher("sio-notebook-handlers", logging.getLogger("sio_notebook.client"))

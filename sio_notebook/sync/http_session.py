@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import base64
 import ssl
+import sys
 import urllib.request
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from ..aio.network import ssl_option
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["translate_http_session"]
 
@@ -48,7 +50,9 @@ def translate_http_session(value: Any, loop: Any, options: dict[str, Any]) -> di
     """
     if value is None:
         return {}
-    if isinstance(value, aiohttp.ClientSession):
+    # An aiohttp session exists only if aiohttp was imported: no import needed to check.
+    aiohttp_module = sys.modules.get("aiohttp")
+    if aiohttp_module is not None and isinstance(value, aiohttp_module.ClientSession):
         if getattr(value, "_loop", None) is not loop:
             raise TypeError(
                 "an aiohttp.ClientSession belongs to the event loop it was made on, and the thread "
@@ -103,6 +107,8 @@ def _from_requests(session: Any, options: dict[str, Any]) -> dict[str, Any]:
 
     def make() -> aiohttp.ClientSession:
         # On the loop thread (the AsyncClient calls it when it needs a session).
+        import aiohttp
+
         return aiohttp.ClientSession(headers=headers, cookies=cookies, trust_env=trust_env)
 
     result: dict[str, Any] = {"http_session": make, "ssl_verify": verify}

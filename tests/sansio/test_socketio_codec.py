@@ -8,13 +8,16 @@ Binary packets are also fed split: the header first, then one attachment per fee
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import random
 import re
 
 import pytest
 
 from sio_notebook.exceptions import LocalProtocolError, ProtocolError, RemoteProtocolError
 from sio_notebook.sansio import engineio, socketio
+from sio_notebook.sansio.nesting import MAX_DEPTH, json_depth_exceeds
 from sio_notebook.sansio.socketio import RESERVED_EVENTS, JsonSerializer, Packet, PacketType
 
 from .helpers import feed_all, tr, two_way
@@ -178,6 +181,57 @@ def test_depth_counts_objects_and_ignores_brackets_in_strings() -> None:
     assert feed_all([f'2["x","{brackets}"]']).data == ["x", brackets]
     wide = "[" + ",".join(["[[1]]"] * 2000) + "]"  # many brackets, depth 4
     assert len(feed_all([f'2["x",{wide}]']).data[1]) == 2000
+
+
+def test_depth_is_checked_before_parsing_even_when_the_json_is_invalid() -> None:
+    """Unclosed brackets recurse in the scanner before it finds the error: refused first.
+
+    In WebAssembly a scanner recursing 50,000 levels overflows the stack and kills the
+    interpreter (nesting.py), so the depth check must not wait for a successful parse.
+    """
+    with pytest.raises(RemoteProtocolError, match="MAX_DEPTH"):
+        feed_all(['2["x",' + "[" * 50_000])
+
+
+def test_depth_scan_skips_strings_with_escaped_quotes() -> None:
+    r"""A ``\"`` inside a string does not end it: the brackets after it are still text."""
+    text = 'a\"' + "[" * 3000 + "\\"
+    packet = feed_all(['2["x",' + json.dumps(text) + "," + _nested(MAX_DEPTH - 1)[6:]])
+    assert packet.data[1] == text
+    assert json_depth_exceeds("[" + json.dumps(text) + "]") is False
+    assert json_depth_exceeds("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) is True
+
+
+def _depth(value: object) -> int:
+    """The nesting of parsed JSON, walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item if isinstance(item, list) else list(item.values()) if isinstance(item, dict) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack += [(child, level + 1) for child in children]
+    return deepest
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_depth_scan_agrees_with_the_parsed_depth(seed: int) -> None:
+    """Wide payloads with brackets, quotes and escapes in strings, around the limit."""
+    rng = random.Random(seed)
+    texts = ["a[b", 'q"[{', "\\[[", "é😀]}", "x"]
+
+    def small() -> object:
+        return rng.choice([[rng.choice(texts)], {"k[": rng.choice(texts)}, rng.choice(texts), [], {}])  # depth <= 1
+
+    for depth in (2, 40, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 30):
+        value: object = [rng.choice(texts)]
+        for level in range(depth - 2):  # a chain of depth - 1 levels, siblings along the way
+            kids = [value, *(small() for _ in range(rng.randint(0, 2)))]
+            value = kids if level % 2 else {f"{i}{{": kid for i, kid in enumerate(kids)}
+        payload = [value, texts * 100]  # long, with hundreds of brackets inside strings
+        text = json.dumps(payload, ensure_ascii=bool(seed % 2))
+        assert _depth(json.loads(text)) == depth
+        assert json_depth_exceeds(text) is (depth > MAX_DEPTH), depth
 
 
 def test_attachment_nested_700_deep_is_a_protocol_error() -> None:

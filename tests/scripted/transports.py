@@ -130,6 +130,7 @@ class _ScriptedSocket:
 
 class ScriptedWebSocket:
     name = "websocket"
+    frame_kinds = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
 
     def __init__(self, script: Script) -> None:
         self.script = script

@@ -1,9 +1,10 @@
-"""HTTP long-polling and WebSocket transports on aiohttp.
+"""HTTP long-polling and WebSocket transports on aiohttp (the native default).
 
 A transport only moves frames: ``read()`` returns the next frames from the server and
 ``write(frames)`` sends frames. Encoding of polling bodies uses the sans-I/O codec;
 aiohttp and OS errors are turned into our TransportError here, at the boundary, and
-nowhere else.
+nowhere else. Only imported when these transports are used (``seam.default_opener``),
+so ``import sio_notebook`` works where aiohttp cannot (Pyodide).
 """
 
 from __future__ import annotations
@@ -12,24 +13,21 @@ import asyncio
 import contextlib
 import inspect
 import socket
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
 import aiohttp
 
-from ..exceptions import ConnectionError, PayloadTooLargeError, RemoteProtocolError, TransportError
-from ..sansio import engineio, polling
-from ..sansio.engineio import Frame
-from ..sansio.polling import describe_http_error, is_engineio_error
-from ..sansio.url import EngineURL
-from .network import NetworkOptions, describe_os_error
+from ...exceptions import ConnectionError, PayloadTooLargeError, RemoteProtocolError, TransportError
+from ...sansio import engineio, polling
+from ...sansio.engineio import Frame
+from ...sansio.polling import describe_http_error, is_engineio_error
+from ...sansio.url import EngineURL
+from ..network import NetworkOptions, describe_os_error
+from .seam import PollingLike, TransportOpener, WebSocketLike
 
 __all__ = [
     "AIOHTTP_TRANSPORTS",
-    "PollingLike",
     "PollingTransport",
-    "Transport",
-    "TransportOpener",
-    "WebSocketLike",
     "WebSocketTransport",
     "connect_error",
     "describe_http_error",
@@ -321,6 +319,8 @@ class WebSocketTransport:
     """One Engine.IO packet per WebSocket frame (§1.3)."""
 
     name = "websocket"
+    #: What ``ws.receive()`` returns as the type of a data message (the engine's hot loop).
+    frame_kinds = (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY)
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse[Any]) -> None:
         self.ws = ws
@@ -416,51 +416,13 @@ class WebSocketTransport:
         return 0
 
 
-# --- the transport seam ---------------------------------------------------------------
-
-
-class Transport(Protocol):
-    """What EngineConnection needs of a transport: it moves frames, nothing else."""
-
-    name: str
-
-    async def read(self) -> list[Frame]: ...
-
-    async def write(self, frames: list[Frame]) -> None: ...
-
-    async def close(self) -> None: ...
-
-    def release_connections(self) -> int: ...
-
-
-class PollingLike(Transport, Protocol):
-    async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo: ...
-
-
-class WebSocketLike(Transport, Protocol):
-    ws: Any  # ``receive()`` returning aiohttp.WSMessage: the hot read loop's input
-
-    async def read_one(self, timeout: float) -> Frame: ...
-
-    def raise_closed(self, msg: aiohttp.WSMessage) -> NoReturn: ...
-
-
-class TransportOpener(Protocol):
-    """Makes an EngineConnection's transports (aiohttp's here; a scripted one in tests)."""
-
-    def polling(
-        self, http: aiohttp.ClientSession, url: EngineURL, headers: dict[str, str], *,
-        ssl: Any, request_timeout: float, network: NetworkOptions | None = None,
-    ) -> PollingLike: ...
-
-    async def open_websocket(
-        self, http: aiohttp.ClientSession, url: str, headers: dict[str, str], *,
-        ssl: Any, request_timeout: float, extra: dict[str, Any] | None = None, network: NetworkOptions | None = None,
-    ) -> WebSocketLike: ...
-
-
 class _AiohttpTransports:
     """The real transports, on aiohttp."""
+
+    #: aiohttp's own errors, which the engine treats as transport failures.
+    errors: tuple[type[BaseException], ...] = (aiohttp.ClientError,)
+    #: The connector makes (or takes the user's) aiohttp session for these transports.
+    uses_http_session = True
 
     def polling(
         self, http: aiohttp.ClientSession, url: EngineURL, headers: dict[str, str], *,
