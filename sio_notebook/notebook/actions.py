@@ -35,7 +35,8 @@ __all__ = ["ConnectionList", "call", "capture", "connection_list", "emit", "form
 
 
 def _resolve(name_or_client: Any) -> tuple[Any, str | None]:
-    """``(client, followed name)``: a name must be a live connection (clear error if not)."""
+    """``(client, followed name)``: a name must be a live connection (clear error if not);
+    a client made by :func:`~.connections.connect` is followed by its name too."""
     if isinstance(name_or_client, str):
         try:
             conn = get_connection(name_or_client)
@@ -47,7 +48,10 @@ def _resolve(name_or_client: Any) -> tuple[Any, str | None]:
         return conn.client, conn.name
     if name_or_client is None or not hasattr(name_or_client, "status"):
         raise TypeError(f"expected a connection name or a client, got {name_or_client!r}")
-    return name_or_client, None
+    try:
+        return name_or_client, get_connection(name_or_client).name
+    except KeyError:  # a client made some other way: used as it is
+        return name_or_client, None
 
 
 def _connection(name: str | None) -> Connection | None:
