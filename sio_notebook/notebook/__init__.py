@@ -49,6 +49,11 @@ from __future__ import annotations
 
 from typing import Any
 
+# Importing a submodule sets the package attribute of its name: the view modules named like
+# the functions below (status, log, form) are imported first, so the functions win.
+from . import form as _form_module  # noqa: F401
+from . import log as _log_module  # noqa: F401
+from . import status as _status_module  # noqa: F401
 from .actions import ConnectionList, call, capture, connection_list, emit, form, log, plot, status
 from .capture import Capture, CapturedEvent
 from .chart import LiveChart

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from .frontends.detect import frontend
-from .frontends.inputs import Field, LogControlsInputs
 from .frontends.show import show_bundle, update_bundle, widget_bundle
 
 __all__ = ["LogControls", "WidgetOutput", "widget_bundle"]
@@ -54,6 +53,8 @@ class LogControls(WidgetOutput):
     """Filter box, *Pause view* toggle and *Clear view* button of an event log view."""
 
     def __init__(self, view: Any) -> None:
+        from .frontends.inputs import Field, LogControlsInputs  # anywidget: on first use only
+
         self.view = view
         self.widget = LogControlsInputs()
         self.filter = Field(self.widget, "filter")

@@ -21,7 +21,6 @@ from .capture import record_ack
 from .connections import get_connection, started
 from .controls import WidgetOutput
 from .frontends.detect import frontend
-from .frontends.inputs import EmitFormInputs, Field
 from .frontends.show import marimo_append, widget_bundle
 from .live import LiveOutput, ShownOncePerCell, describe
 from .payload import PayloadError, parse_payload
@@ -101,6 +100,8 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         timeout: float = 5.0,
         history: int = 20,
     ) -> None:
+        from .frontends.inputs import EmitFormInputs, Field  # anywidget: on first use only
+
         self.client = client
         self.connection = connection
         self.history = history

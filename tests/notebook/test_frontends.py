@@ -160,3 +160,38 @@ def test_the_marimo_app_runs_and_its_export_keeps_the_views_states(tmp_path: Pat
     assert re.search(r'ack in [\d.]+ ms</span>: <code class="sio-ack">42</code>', text)  # the call's ack
     assert re.search(r'class="sio-count">\d+ event', text)  # the capture's log
     assert 'aria-label="price by symbol"' in text  # the chart
+
+
+def test_loading_the_extension_without_ipython_says_what_to_do() -> None:
+    with pytest.raises(TypeError, match=r"needs an IPython shell, got None .*use the Python API instead"):
+        nb.load_ipython_extension(None)
+    with pytest.raises(TypeError, match="unload_ipython_extension"):
+        nb.unload_ipython_extension(None)
+
+
+def test_the_python_api_does_what_the_magics_do(kernel: Kernel, demo_url: str) -> None:
+    kernel.ok(
+        f"api = nb.connect({demo_url!r}, name='api')\n"
+        "await nb.wait_connected(api, timeout=30)\n"
+        "st = nb.status('api')\n"
+        "assert st is nb.status(api) and st.state == 'connected'  # the connection's one status view\n"
+        "assert 'api' in repr(nb.connection_list()) and 'connected' in nb.connection_list()._repr_html_()\n"
+        "r = nb.call('add', {'a': 20, 'b': 22}, name='api')\n"
+        "assert await r == 42 and r.state == 'ack'\n"
+        "e = nb.emit('echo', 1, name=api)\n"
+        "await e\n"
+        "assert e.state == 'sent'\n"
+        "log = nb.log('api')\n"
+        "ticks = nb.capture(api, 'tick')\n"
+        "await ticks.wait_for(3, timeout=10)\n"
+        "chart = nb.plot(ticks, 'price', by='symbol')\n"
+        "form = nb.form('api', event='add', payload='{\"a\": 1, \"b\": 2}')\n"
+        "assert await form.send() == 3\n"
+        "assert ('out', 'add') in [(row.direction, row.event) for row in log]\n"
+        "conn = nb.get_connection('api')\n"
+        "assert log in conn.captures and ticks in conn.captures and form in conn.views  # they follow the name\n"
+        "await nb.disconnect('api')\n"
+        "assert ticks.gone and log.gone and not ticks.active"
+    )
+    with pytest.raises(AssertionError, match="no connection named 'gone'"):
+        kernel.ok("nb.status('gone')")
