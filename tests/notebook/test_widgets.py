@@ -63,7 +63,7 @@ async def test_view_pause_and_clear_act_on_the_view_only() -> None:
     # log's header already says "view paused"
     bar = table._bar.bundle()
     assert bar["text/html"] == "" and bar["text/plain"] == ""
-    assert "view paused" in _text(table)
+    assert "view paused" in table.text() and "view paused" in table.html()
     client.feed("/", "e", "second")
     client.feed("/", "e", "third")
     await asyncio.sleep(0.05)
