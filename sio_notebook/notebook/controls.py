@@ -59,7 +59,7 @@ class LogControls(WidgetOutput):
         from .frontends.inputs import Field, LogControlsInputs  # anywidget: on first use only
 
         self.view = view
-        self.widget = LogControlsInputs()
+        self.widget = LogControlsInputs(marimo_theme=frontend() == "marimo")
         self.filter = Field(self.widget, "filter")
         self.pause = Field(
             self.widget,

@@ -107,7 +107,13 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         self.history = history
         self.message = ""
         self.widget = EmitFormInputs(
-            event=event, namespace=namespace, namespaces=sorted({"/", namespace}), payload=payload, ack=ack, timeout=timeout
+            event=event,
+            namespace=namespace,
+            namespaces=sorted({"/", namespace}),
+            payload=payload,
+            ack=ack,
+            timeout=timeout,
+            marimo_theme=frontend() == "marimo",
         )
         self.event = Field(self.widget, "event")
         self.namespace = Field(self.widget, "namespace", options_trait="namespaces")

@@ -268,7 +268,7 @@ class LiveOutput(ShownOncePerCell):
         if self._widget is None:
             from .frontends.live_html import LiveHTML
 
-            self._widget = LiveHTML(html=self.html())
+            self._widget = LiveHTML(html=self.html(), marimo_theme=frontend() == "marimo")
         return self._widget
 
     def _display(self) -> None:

@@ -110,7 +110,7 @@ function emitForm(model, root) {
 }
 
 function render({ model, el }) {
-  const root = make("div", { className: "sio-inputs" });
+  const root = make("div", { className: model.get("marimo_theme") ? "sio-inputs sio-theme-marimo" : "sio-inputs" });
   el.appendChild(root);
   const unbind = model.get("kind") === "form" ? emitForm(model, root) : logControls(model, root);
   // Inputs that can no longer act (their connection was closed) leave the page.

@@ -25,7 +25,8 @@ __all__ = ["EmitFormInputs", "Field", "LogControlsInputs"]
 
 _HERE = Path(__file__).parent
 _ESM = (_HERE / "inputs.js").read_text(encoding="utf-8")
-_CSS = (_HERE / "inputs.css").read_text(encoding="utf-8")
+# marimo_theme.css: in marimo (no --jp-* variables) they come from marimo's theme colours.
+_CSS = (_HERE / "inputs.css").read_text(encoding="utf-8") + (_HERE / "marimo_theme.css").read_text(encoding="utf-8")
 
 
 class LogControlsInputs(anywidget.AnyWidget):
@@ -34,6 +35,7 @@ class LogControlsInputs(anywidget.AnyWidget):
     _esm = _ESM
     _css = _CSS
     kind = traitlets.Unicode("log").tag(sync=True)
+    marimo_theme = traitlets.Bool(False).tag(sync=True)
     closed = traitlets.Bool(False).tag(sync=True)
     """Set when the inputs can no longer act: the page takes them away (marimo)."""
     filter = traitlets.Unicode("").tag(sync=True)
@@ -49,6 +51,7 @@ class EmitFormInputs(anywidget.AnyWidget):
     _esm = _ESM
     _css = _CSS
     kind = traitlets.Unicode("form").tag(sync=True)
+    marimo_theme = traitlets.Bool(False).tag(sync=True)
     closed = traitlets.Bool(False).tag(sync=True)
     """Set when the inputs can no longer act: the page takes them away (marimo)."""
     event = traitlets.Unicode("").tag(sync=True)

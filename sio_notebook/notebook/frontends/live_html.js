@@ -3,7 +3,7 @@
 // carry, built by sio_notebook's renderers from escaped text.
 function render({ model, el }) {
   const box = document.createElement("div");
-  box.className = "sio-live-html";
+  box.className = model.get("marimo_theme") ? "sio-live-html sio-theme-marimo" : "sio-live-html";
   const show = () => {
     box.innerHTML = model.get("html");
   };

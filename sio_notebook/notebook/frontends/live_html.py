@@ -10,7 +10,8 @@ look the same everywhere.
 
 anywidget is the library built for this: one widget class renders in JupyterLab,
 Notebook 7, VS Code, Colab (which ships anywidget 0.9.21 on ipywidgets 7.7.1), Voilà and
-marimo, with its ESM (``live_html.js``) shipped beside this module.
+marimo, with its ESM (``live_html.js``) and CSS (``marimo_theme.css``: in marimo, which defines
+no ``--jp-*`` variables, they are mapped to marimo's own theme colours) beside this module.
 """
 
 from __future__ import annotations
@@ -27,5 +28,8 @@ class LiveHTML(anywidget.AnyWidget):
     """A block of HTML that the kernel replaces by setting :attr:`html`."""
 
     _esm = (Path(__file__).parent / "live_html.js").read_text(encoding="utf-8")
+    _css = (Path(__file__).parent / "marimo_theme.css").read_text(encoding="utf-8")
     html = traitlets.Unicode("").tag(sync=True)
     """The view's current HTML (its ``text/html``)."""
+    marimo_theme = traitlets.Bool(False).tag(sync=True)
+    """Take the ``--jp-*`` variables from marimo's theme (marimo defines none)."""
