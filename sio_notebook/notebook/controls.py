@@ -56,7 +56,7 @@ class LogControls(WidgetOutput):
     """Filter box, *Pause view* toggle and *Clear view* button of an event log view."""
 
     def __init__(self, view: Any) -> None:
-        from .frontends.inputs import Field, LogControlsInputs  # anywidget: on first use only
+        from .frontends.inputs import Field, LogControlsInputs, on_owner_loop  # anywidget: on first use only
 
         self.view = view
         self.widget = LogControlsInputs(marimo_theme=frontend() == "marimo")
@@ -68,9 +68,10 @@ class LogControls(WidgetOutput):
             disabled_trait="pause_disabled",
         )
         self.clear = Field(self.widget, "clears", description="Clear view")
-        self.widget.observe(self._on_filter, names="filter")
-        self.widget.observe(self._on_pause, names="paused")
-        self.widget.observe(lambda _: view.clear(), names="clears")
+        # presses may arrive on another thread (a kernel subshell): act on the view's loop
+        self.widget.observe(on_owner_loop(self._on_filter), names="filter")
+        self.widget.observe(on_owner_loop(self._on_pause), names="paused")
+        self.widget.observe(on_owner_loop(lambda _: view.clear()), names="clears")
         self._syncing = False
         self.sync()
 

@@ -100,7 +100,7 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         timeout: float = 5.0,
         history: int = 20,
     ) -> None:
-        from .frontends.inputs import EmitFormInputs, Field  # anywidget: on first use only
+        from .frontends.inputs import EmitFormInputs, Field, on_owner_loop  # anywidget: on first use only
 
         self.client = client
         self.connection = connection
@@ -122,7 +122,8 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         self.timeout = Field(self.widget, "timeout")
         self.send_button = Field(self.widget, "sends", description="Send")
         """``send_button.click()`` sends, as a press of *Send* on the page does."""
-        self.widget.observe(lambda _: self.send(), names="sends")
+        # a press may arrive on another thread (a kernel subshell): send on the client's loop
+        self.widget.observe(on_owner_loop(self._pressed), names="sends")
         self.results = _Results(self)
         self._sends: deque[dict[str, Any]] = deque(maxlen=history)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -242,6 +243,9 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         self.finish("", "")
 
     # Private
+
+    def _pressed(self, _: Any) -> None:
+        self.send()
 
     def _refuse(self, message: str) -> None:
         self.message = message

@@ -14,6 +14,7 @@ messages). Python code reads and sets the fields through :class:`Field` objects 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,39 @@ from typing import Any
 import anywidget
 import traitlets
 
-__all__ = ["EmitFormInputs", "Field", "LogControlsInputs"]
+__all__ = ["EmitFormInputs", "Field", "LogControlsInputs", "on_owner_loop"]
 
 _HERE = Path(__file__).parent
 _ESM = (_HERE / "inputs.js").read_text(encoding="utf-8")
 # marimo_theme.css: in marimo (no --jp-* variables) they come from marimo's theme colours.
 _CSS = (_HERE / "inputs.css").read_text(encoding="utf-8") + (_HERE / "marimo_theme.css").read_text(encoding="utf-8")
+
+
+def on_owner_loop(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback``, run on the event loop that is running now (the cell's, which the
+    client's tasks live on), wherever it is later called from.
+
+    A press on the page reaches the kernel as a comm message, and JupyterLab 4.4+ may send
+    comm messages to a kernel subshell (ipykernel 7): they are then handled in another
+    thread, on that subshell's own loop. Touching the client or the views from there would
+    cross threads and loops, so the call is handed to the owner loop.
+    """
+    try:
+        owner: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        owner = None
+
+    def call(*args: Any) -> None:
+        try:
+            here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if owner is None or here is owner or owner.is_closed():
+            callback(*args)
+        else:
+            owner.call_soon_threadsafe(callback, *args)
+
+    return call
 
 
 class LogControlsInputs(anywidget.AnyWidget):
