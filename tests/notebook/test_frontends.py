@@ -203,32 +203,3 @@ def test_the_python_api_does_what_the_magics_do(kernel: Kernel, demo_url: str) -
     with pytest.raises(AssertionError, match="no connection named 'gone'"):
         kernel.ok("nb.status('gone')")
 
-
-def test_a_press_sent_to_a_kernel_subshell_acks(kernel: Kernel, demo_url: str) -> None:
-    # JupyterLab 4.4+ sends comm messages over kernel subshells (its kernels setting
-    # "commsOverSubshells"). In JupyterLab 4.6 a press then arrived on another event loop
-    # than the cell's (measured in test_browser.py: the form said its connection was closed;
-    # before per-loop registries it sent across loops and took 5 s), hence on_owner_loop.
-    # Sent with jupyter_client, ipykernel 7.4 handles it on the main loop, so this checks the
-    # subshell route acks; test_browser.py checks the JupyterLab route.
-    kernel.ok(f"%sio connect {demo_url} --name sub\nawait nb.wait_connected(sub, timeout=30)")
-    reply = kernel.ok("sub_form = %sio form --name sub\nsub_form.event.value = 'add'\n"
-                      "sub_form.payload.value = '{\"a\": 2, \"b\": 3}'\nsub_form.send_button.model_id")
-    model_id = reply.result().strip("'")
-    kc = kernel.kc
-    kc.control_channel.send(kc.session.msg("create_subshell_request", {}))
-    created = kc.control_channel.get_msg(timeout=30)
-    subshell = created["content"]["subshell_id"]
-    press = kc.session.msg(
-        "comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": {"sends": 1}, "buffer_paths": []}}
-    )
-    press["header"]["subshell_id"] = subshell
-    kc.shell_channel.send(press)
-    kernel.ok(
-        "import asyncio\n"
-        "for _ in range(200):\n"
-        "    if sub_form.sends and sub_form.sends[0]['state'] != 'pending': break\n"
-        "    await asyncio.sleep(0.05)\n"
-        "assert sub_form.sends and sub_form.sends[0]['state'] == 'ack', (sub_form.sends, sub_form.message)\n"
-        "assert sub_form.sends[0]['value'] == 5"
-    )
