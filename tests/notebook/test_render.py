@@ -154,3 +154,5 @@ def test_the_log_header_reads_right_without_its_css() -> None:
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", part)) for part in out.split("</div>"))
     assert "tick on sio: 17 events captured \u00b7 showing 17 \u00b7 0 dropped" in re.sub(r"\s+", " ", text)
     assert "sio17" not in re.sub(r"<[^>]+>", "", out)
+    flagged = log_header_html(title="t", count=1, shown=1, dropped=0, counts={}, series={}, flags=["view paused"])
+    assert "0 dropped \u00b7 view paused" in html.unescape(re.sub(r"<[^>]+>", "", flagged))
