@@ -4,8 +4,9 @@ Run it with ``marimo run`` (or open it with ``marimo edit``)::
 
     marimo run "$(python -c 'import sio_notebook.demo.marimo_app as m; print(m.__file__)')"
 
-It starts the bundled demo server (``sio_notebook.demo.server``, needs the ``[demo]``
-extra) on a free port, or uses ``SIO_DEMO_URL`` if that is set. marimo has no magics:
+It serves the bundled demo server (``sio_notebook.demo.server``, needs the ``[demo]``
+extra) on a free port from the session's own event loop (so it ends with the session: no
+process is left behind), or uses ``SIO_DEMO_URL`` if that is set. marimo has no magics:
 every ``%sio`` action has a function in ``sio_notebook.notebook`` (connect, status,
 capture, log, plot, call, emit, form, disconnect), and every view they return shows
 itself as a cell's last expression and stays live (an anywidget, ``mo.ui.anywidget``).
@@ -40,17 +41,20 @@ def _(mo):
 
 
 @app.cell
-def _():
-    import atexit
+async def _():
     import os
 
     url = os.environ.get("SIO_DEMO_URL", "")
-    if not url:  # start the bundled demo server on a free port, stopped when marimo exits
-        from sio_notebook.demo.runner import DemoServer
+    if not url:  # serve the bundled demo server from this session's own event loop
+        from aiohttp import web
 
-        server = DemoServer()
-        url = server.start()
-        atexit.register(server.stop)
+        from sio_notebook.demo.server import create_app
+
+        demo = web.AppRunner(create_app())
+        await demo.setup()
+        await web.TCPSite(demo, "127.0.0.1", 0).start()  # a free port; it ends with the session
+        host, port = demo.addresses[0][:2]
+        url = f"http://{host}:{port}"
     return (url,)
 
 
