@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,7 +106,26 @@ class Connection:
             self.status_widget.detach()
 
 
-_connections: dict[str, Connection] = {}
+# One registry per event loop. A kernel runs its cells on one loop; `marimo run` serves every
+# viewer of an app from a thread of one process, each session on its own loop. A connection
+# named "sio" in one session must not replace (and disconnect, from the wrong loop) another's.
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Connection]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _registry() -> dict[str, Connection]:
+    """The connections of the running loop (the one a new connection's tasks run on)."""
+    return _registries.setdefault(asyncio.get_running_loop(), {})
+
+
+def _visible() -> dict[str, Connection]:
+    """The running loop's connections; outside a loop (a script's setup, a test), all."""
+    try:
+        return _registry()
+    except RuntimeError:
+        return {name: conn for registry in list(_registries.values()) for name, conn in registry.items()}
+
 _tasks: set[asyncio.Task[Any]] = set()
 
 
@@ -125,15 +145,16 @@ def _start_task(loop: asyncio.AbstractEventLoop, coro: Any, name: str) -> asynci
 
 
 def list_connections() -> Mapping[str, Connection]:
-    """The live connections by name (read-only view)."""
-    return dict(_connections)
+    """The live connections by name (a copy): those of the running event loop (each kernel,
+    each marimo session has its own); called outside a loop, those of every loop."""
+    return dict(_visible())
 
 
 def get_connection(name_or_client: Any = "sio") -> Connection:
     """The :class:`Connection` for a name or a client; ``KeyError`` if unknown."""
     if isinstance(name_or_client, str):
-        return _connections[name_or_client]
-    for conn in _connections.values():
+        return _visible()[name_or_client]
+    for conn in _visible().values():
         if conn.client is name_or_client:
             return conn
     raise KeyError(name_or_client)
@@ -172,9 +193,10 @@ def connect(
         client_factory = AsyncClient
     client_kwargs.setdefault("reconnection", True)
     client = client_factory(**client_kwargs)
-    old = _connections.pop(name, None)
+    registry = _registry()
+    old = registry.pop(name, None)
     conn = Connection(name=name, client=client, url=redact_url(url))
-    _connections[name] = conn
+    registry[name] = conn
     if old is not None:
         conn.adopt(old)  # captures, status view and forms follow the name to the new client
         old.close()  # the old client disconnects in the background
@@ -224,7 +246,7 @@ async def started(client: Any) -> None:
 
 def disconnect(name: str = "sio") -> asyncio.Task[None]:
     """Close the named connection (in a task, returned) and forget it."""
-    task = _connections.pop(name).close()
+    task = _registry().pop(name).close()
     assert task is not None
     return task
 

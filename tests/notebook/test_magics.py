@@ -25,11 +25,30 @@ def shell() -> Iterator[InteractiveShell]:
     sio_notebook.unload_ipython_extension(ip)
 
 
+class _OneRegistry(dict):  # type: ignore[type-arg]
+    """Stands for the per-loop registries: every loop of the test sees the same connections
+    (fixtures run outside the test's loop)."""
+
+    def __init__(self, connections: dict[str, registry.Connection]) -> None:
+        super().__init__()
+        self.connections = connections
+
+    def setdefault(self, loop: object, default: object = None) -> dict[str, registry.Connection]:
+        return self.connections
+
+    def values(self) -> list[dict[str, registry.Connection]]:  # type: ignore[override]
+        return [self.connections]
+
+
+def _registry(monkeypatch: pytest.MonkeyPatch, connections: dict[str, registry.Connection]) -> None:
+    monkeypatch.setattr(registry, "_registries", _OneRegistry(connections))
+
+
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell) -> FakeClient:
     fake = FakeClient()
     fake.set_state("connected", namespaces=("/", "/x"))
-    monkeypatch.setattr(registry, "_connections", {"sio": registry.Connection("sio", fake, fake.status().url)})
+    _registry(monkeypatch, {"sio": registry.Connection("sio", fake, fake.status().url)})
     shell.user_ns["sio"] = fake
     return fake
 
@@ -96,7 +115,7 @@ def test_usage_errors_are_plain(shell: InteractiveShell, client: FakeClient) -> 
 
 
 async def test_connect_binds_the_client_and_replaces(shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_connections", {})
+    _registry(monkeypatch, {})
     made: list[FakeClient] = []
 
     class Factory(FakeClient):
@@ -161,7 +180,7 @@ def test_the_name_is_checked_before_the_payload_is_evaluated(shell: InteractiveS
 
 
 async def test_header_values_are_literal_unless_braced(shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_connections", {})
+    _registry(monkeypatch, {})
     seen: list[dict] = []
 
     class Factory(FakeClient):
@@ -193,3 +212,35 @@ def test_unload_removes_the_magics(shell: InteractiveShell) -> None:
     assert shell.find_line_magic("sio") is None and shell.find_cell_magic("sio") is None
     sio_notebook.load_ipython_extension(shell)
     assert shell.find_line_magic("sio") is not None
+
+
+def test_each_event_loop_has_its_own_connections() -> None:
+    # `marimo run` serves each viewer of an app from a thread with its own loop: a second
+    # viewer's connect(name="sio") must not replace (and close) the first viewer's.
+    import threading
+
+    clients: dict[str, FakeClient] = {}
+    seen: dict[str, list[str]] = {}
+    first_connected, second_connected = threading.Event(), threading.Event()
+
+    class Factory(FakeClient):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__()
+
+        async def connect(self, url: str, **kwargs: object) -> None:
+            self.set_state("connected", url=url)
+
+    async def viewer(name: str, connected: threading.Event, other: threading.Event) -> None:
+        clients[name] = registry.connect(f"http://{name}:1", name="sio", client_factory=Factory)
+        connected.set()
+        await asyncio.to_thread(other.wait, 10)  # both viewers connected "sio" now
+        await asyncio.sleep(0.05)
+        seen[name] = [str(c.client.status().url) for c in registry.list_connections().values()]
+
+    one = threading.Thread(target=asyncio.run, args=(viewer("one", first_connected, second_connected),))
+    one.start()
+    first_connected.wait(10)
+    asyncio.run(viewer("two", second_connected, first_connected))
+    one.join(10)
+    assert seen == {"one": ["http://one:1"], "two": ["http://two:1"]}, seen
+    assert not clients["one"].disconnected and not clients["two"].disconnected
