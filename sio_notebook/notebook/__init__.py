@@ -58,6 +58,7 @@ from typing import Any
 # The mock server is not a notebook view (it lives in sio_notebook/mock); nb re-exports it
 # so that a notebook can serve what it captured. Importing it imports no python-socketio.
 from ..mock import mock_server
+
 # Importing a submodule sets the package attribute of its name: the view modules named like
 # the functions below (status, log, form) are imported first, so the functions win.
 from . import form as _form_module  # noqa: F401
