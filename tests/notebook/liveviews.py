@@ -136,7 +136,10 @@ class LiveViewChecks:
 
     def test_form_send_shows_its_ack(self, live_page: Page) -> None:
         form = form_locator(live_page)
-        form.scroll_into_view_if_needed(timeout=30_000)
+        try:
+            form.scroll_into_view_if_needed(timeout=30_000)
+        except Exception as exc:  # noqa: BLE001 - Playwright's timeout, said as what is missing
+            raise AssertionError(f"the emit form's inputs are not on the page; it shows {read_views(live_page)}") from exc
         # Each input sends its value to the kernel on input, before the click (one ordered channel).
         form.get_by_label("event", exact=True).fill("add")
         form.get_by_label("payload", exact=True).fill('{"a": 20, "b": 22}')
