@@ -237,7 +237,7 @@ def _foreign_private_reads(source: str, label: str) -> list[str]:
         name = node.attr
         if not name.startswith("_") or name.startswith("__") or name in own or name in FOREIGN_PRIVATE:
             continue
-        if name.startswith(("_repr_", "_ipython_")):  # IPython's display protocol: public hooks
+        if name.startswith(("_repr_", "_ipython_")) or name == "_display_":  # IPython's and marimo's display protocols
             continue
         if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
             continue

@@ -65,6 +65,10 @@ def test_wheel_holds_the_notebooks_licence_and_py_typed(dist: dict[str, Path]) -
         assert f"sio_notebook/demo/notebooks/{notebook}" in names
     assert "sio_notebook/py.typed" in names
     assert "sio_notebook/demo/__main__.py" in names
+    assert "sio_notebook/demo/marimo_app.py" in names  # marimo run needs the app file
+    # the anywidgets' ESM and CSS are read from files beside their modules
+    for asset in ("inputs.js", "inputs.css", "live_html.js"):
+        assert f"sio_notebook/notebook/frontends/{asset}" in names
     assert any(re.fullmatch(r"sio_notebook-[^/]+\.dist-info/licenses/LICENSE", n) for n in names), sorted(names)
     # only the package: no tests, benchmarks or repository scripts
     assert {n.split("/")[0] for n in names} <= {"sio_notebook", f"sio_notebook-{sio_notebook.__version__}.dist-info"}

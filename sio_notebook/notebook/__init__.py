@@ -19,10 +19,16 @@ views say "queued" until then).
 
 Views are plain HTML outputs updated in place (:mod:`.live`), so a saved notebook, a
 headless run (nbclient, papermill) and ``nbconvert --to html`` show their last state;
-only the inputs (the log's filter bar, the emit form) are ipywidgets. Views made with
-the magics follow the connection's *name* across ``%sio connect`` re-runs.
+in Voilà and marimo, which drop display updates, the same HTML lives in an anywidget
+(:mod:`.frontends`). The inputs (the log's filter bar, the emit form) are anywidgets
+everywhere. Views made from a connection's name follow it across re-connects.
 
-Python API (the magics are thin wrappers around it):
+Python API (everything the magics do; :mod:`.actions`; marimo has no magics):
+
+* :func:`status`, :func:`connection_list`, :func:`emit`, :func:`call`, :func:`capture`,
+  :func:`log`, :func:`plot`, :func:`form` (``%sio status`` ... ``%sio form``);
+* :func:`frontend` / :func:`set_frontend`: the frontend the views are made for
+  (Jupyter, Voilà or marimo; detected, or set by ``SIO_NOTEBOOK_FRONTEND``).
 
 * :func:`connect(url, name="sio", ...) <sio_notebook.notebook.connections.connect>`,
   :func:`wait_connected`, :func:`disconnect`, :func:`get_connection`.
@@ -35,7 +41,7 @@ Python API (the magics are thin wrappers around it):
 * :class:`StatusWidget`, :class:`EventTable` (alias :class:`EventLog`),
   :class:`EmitForm`, :class:`Pending`: the views (:mod:`.widgets` lists them).
 
-The views need IPython (the form and the log's control bar also ipywidgets);
+The views need IPython or marimo, the inputs and the Voilà/marimo views anywidget;
 :class:`Capture` alone needs neither (pandas only when a frame is built).
 """
 
@@ -43,8 +49,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .capture import Capture, CapturedEvent, capture
-from .chart import LiveChart, plot
+# Importing a submodule sets the package attribute of its name: the view modules named like
+# the functions below (status, log, form) are imported first, so the functions win.
+from . import form as _form_module  # noqa: F401
+from . import log as _log_module  # noqa: F401
+from . import status as _status_module  # noqa: F401
+from .actions import ConnectionList, call, capture, connection_list, emit, form, log, plot, status
+from .capture import Capture, CapturedEvent
+from .chart import LiveChart
 from .connections import (
     Connection,
     connect,
@@ -55,39 +67,49 @@ from .connections import (
     wait_connected,
 )
 from .frames import rows_to_dataframe, rows_to_frames
+from .frontends.detect import frontend, set_frontend
 from .roundtrips import latency  # nb.latency(sio): the round-trip statistics
 
 __all__ = [
     "Capture",
     "CapturedEvent",
     "Connection",
+    "ConnectionList",
     "EmitForm",
     "EventLog",
     "EventTable",
     "LiveChart",
     "Pending",
     "StatusWidget",
+    "call",
     "capture",
     "connect",
+    "connection_list",
     "disconnect",
+    "emit",
+    "form",
+    "frontend",
     "get_connection",
     "latency",
     "list_connections",
     "load_ipython_extension",
+    "log",
     "plot",
     "rows_to_dataframe",
     "rows_to_frames",
+    "set_frontend",
     "started",
+    "status",
     "unload_ipython_extension",
     "wait_connected",
 ]
 
-# Each view in its own module: only the form and the log's control bar need ipywidgets.
+# Each view in its own module: only the form and the log's control bar need anywidget.
 _WIDGETS = {"EmitForm": "form", "EventLog": "log", "EventTable": "log", "Pending": "pending", "StatusWidget": "status"}
 
 
 def __getattr__(name: str) -> Any:
-    # The views import IPython (the form ipywidgets): load them on first use, with a clear
+    # The views import IPython (the inputs anywidget): load them on first use, with a clear
     # error if missing.
     if name in _WIDGETS:
         import importlib
@@ -102,10 +124,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _need_shell(ipython: Any, what: str) -> None:
+    # marimo and scripts have no IPython shell (get_ipython() is None there): say what to
+    # use instead rather than fail with an AttributeError on None.
+    if ipython is None or not hasattr(ipython, "register_magics"):
+        raise TypeError(
+            f"{what} needs an IPython shell, got {ipython!r} (get_ipython() is None outside IPython, "
+            "e.g. in marimo or a script): there, use the Python API instead, e.g. "
+            "`import sio_notebook.notebook as nb; sio = nb.connect(URL)`"
+        )
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext sio_notebook``: register the ``%sio`` / ``%%sio`` magics (idempotent),
     the hook that pushes the views' final states at the end of each cell, and a hook
     that keeps a re-run ``%load_ext sio_notebook`` cell quiet."""
+    _need_shell(ipython, "load_ipython_extension()")
     from .live import install_hook
     from .magics import SioMagics
 
@@ -130,6 +164,7 @@ def _quiet_reload(info: Any) -> None:
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext sio_notebook``: remove the magics. Connections are left running
     (``%reload_ext`` keeps them); use ``%sio disconnect`` to close one."""
+    _need_shell(ipython, "unload_ipython_extension()")
     from .live import uninstall_hook
     from .magics import SioMagics
 

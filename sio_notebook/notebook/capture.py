@@ -403,6 +403,10 @@ class Capture:
     def _ipython_display_(self) -> None:
         self.table()._ipython_display_()
 
+    def _display_(self) -> Any:
+        """marimo's display protocol: the live event log."""
+        return self.table()._display_()
+
     def __repr__(self) -> str:
         state = self.gone or ("paused" if self._paused else "active" if self._active else "stopped")
         return (

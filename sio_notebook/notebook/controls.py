@@ -1,25 +1,20 @@
-"""The ipywidgets control bar of the event log (filter, pause view, clear view).
+"""The event log's control bar (filter, pause view, clear view) and widget outputs.
 
 The bar is the only interactive part of the log; the log itself is a plain output (see
-:mod:`.log`). Its display bundle carries a ``text/html`` of its current state beside
-the widget view, for front ends that cannot render widgets (nbconvert, untrusted views).
+:mod:`.log`). The bar is an anywidget (:mod:`.frontends.inputs`), so the same bar works in
+JupyterLab, Notebook 7, VS Code, Colab's ipywidgets 7, Voilà and marimo. Its display bundle
+carries a ``text/html`` of its current state beside the widget view, for frontends that
+cannot render widgets (nbconvert, untrusted notebooks).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
+from .frontends.detect import frontend
+from .frontends.show import show_bundle, update_bundle, widget_bundle
 
 __all__ = ["LogControls", "WidgetOutput", "widget_bundle"]
-
-
-def widget_bundle(widget: W.Widget, html: str, plain: str) -> dict[str, Any]:
-    """The widget's own display bundle plus a ``text/html`` and ``text/plain`` fallback."""
-    data = dict(widget._repr_mimebundle_() or {})
-    data["text/html"] = html
-    data["text/plain"] = plain
-    return data
 
 
 class WidgetOutput:
@@ -28,15 +23,15 @@ class WidgetOutput:
 
     A widget output saved in a notebook shows "Error displaying widget: model not found"
     once its kernel is gone. Inputs that can no longer act (their connection was closed
-    for good) are therefore turned into plain outputs, which survive saving.
+    for good) are therefore turned into plain outputs, which survive saving. In marimo
+    (no display ids) the widget is closed instead, and its element goes with it.
     """
 
     display_id: str
     finished = False
+    widget: Any
 
     def _display_widget(self, bundle: dict[str, Any]) -> None:
-        from .live import show_bundle
-
         if not getattr(self, "display_id", None):
             import uuid
 
@@ -48,46 +43,46 @@ class WidgetOutput:
         if self.finished:
             return
         self.finished = True
-        if getattr(self, "display_id", None):
-            from .live import update_bundle
-
+        if getattr(self, "display_id", None) and frontend() != "marimo":
             update_bundle({"text/html": html, "text/plain": plain}, self.display_id)
+        if frontend() != "jupyter":  # Voilà ignores the update above: take the widget away
+            self.widget.close()
 
 
 class LogControls(WidgetOutput):
     """Filter box, *Pause view* toggle and *Clear view* button of an event log view."""
 
     def __init__(self, view: Any) -> None:
+        from .frontends.inputs import Field, LogControlsInputs  # anywidget: on first use only
+
         self.view = view
-        self.filter = W.Text(
-            placeholder="filter: event, /namespace or text",
-            continuous_update=True,
-            layout=W.Layout(width="22em"),
+        self.widget = LogControlsInputs()
+        self.filter = Field(self.widget, "filter")
+        self.pause = Field(
+            self.widget,
+            "paused",
+            description=lambda: "Resume view" if self.widget.paused else "Pause view",
+            disabled_trait="pause_disabled",
         )
-        self.pause = W.ToggleButton(description="Pause view", tooltip="freeze the rows shown (the capture goes on)")
-        self.clear = W.Button(description="Clear view", tooltip="hide the rows so far (cap.clear() forgets the data)")
-        self.filter.observe(self._on_filter, names="value")
-        self.pause.observe(self._on_pause, names="value")
-        self.clear.on_click(lambda _: view.clear())
-        self.widget = W.HBox([self.filter, self.pause, self.clear])
-        self.widget.add_class("sio-log-controls")
+        self.clear = Field(self.widget, "clears", description="Clear view")
+        self.widget.observe(self._on_filter, names="filter")
+        self.widget.observe(self._on_pause, names="paused")
+        self.widget.observe(lambda _: view.clear(), names="clears")
         self._syncing = False
         self.sync()
 
     def sync(self) -> None:
         """Show the view's state (and disable what cannot act: a capture gone for good)."""
+        widget = self.widget
         self._syncing = True
         try:
-            if self.filter.value != self.view.filter:
-                self.filter.value = self.view.filter
-            if self.pause.value != self.view.paused:
-                self.pause.value = self.view.paused
-            description = "Resume view" if self.view.paused else "Pause view"
-            if self.pause.description != description:
-                self.pause.description = description
+            if widget.filter != self.view.filter:
+                widget.filter = self.view.filter
+            if widget.paused != self.view.paused:
+                widget.paused = self.view.paused
             gone = bool(self.view.capture.gone) or not self.view.capture.active
-            if self.pause.disabled != (gone and not self.view.paused):
-                self.pause.disabled = gone and not self.view.paused
+            if widget.pause_disabled != (gone and not self.view.paused):
+                widget.pause_disabled = gone and not self.view.paused
         finally:
             self._syncing = False
         if self.view.capture.gone:  # the log's header says so; the controls just go
@@ -104,8 +99,13 @@ class LogControls(WidgetOutput):
         if not self._syncing:
             self.view.pause() if change["new"] else self.view.resume()
 
+    def bundle(self) -> dict[str, Any]:
+        """The widget's view entry with a readable fallback of its state."""
+        html, plain = self.view.fallback()
+        return widget_bundle(self.widget, html, plain)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return widget_bundle(self.widget, self.view.fallback_html(), "event log controls (need a running kernel)")
+        return self.bundle()
 
     def show(self) -> None:
-        self._display_widget(self._repr_mimebundle_())
+        self._display_widget(self.bundle())

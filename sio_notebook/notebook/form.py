@@ -1,8 +1,9 @@
 """The emit form: event, namespace, payload, wait for ack; results listed below.
 
-The inputs are ipywidgets (they need a kernel); the results are a plain HTML output
-updated in place (see :mod:`.live`), so a saved notebook still shows every send and its
-ack. The payload is read like the magics' (:mod:`.payload`): JSON first, then a Python
+The inputs are an anywidget (:mod:`.frontends.inputs`: the same form in JupyterLab,
+Notebook 7, VS Code, Colab's ipywidgets 7, Voilà and marimo; they need a kernel); the
+results are a plain HTML output updated in place (see :mod:`.live`), so a saved notebook
+still shows every send and its ack. The payload is read like the magics' (:mod:`.payload`): JSON first, then a Python
 expression in the notebook's namespace.
 
 A form made by ``%sio form`` follows its connection's *name*: after ``%sio connect``
@@ -16,11 +17,11 @@ import time
 from collections import deque
 from typing import Any
 
-import ipywidgets as W  # noqa: N812 - the ipywidgets documentation's own alias
-
 from .capture import record_ack
 from .connections import get_connection, started
-from .controls import WidgetOutput, widget_bundle
+from .controls import WidgetOutput
+from .frontends.detect import frontend
+from .frontends.show import marimo_append, widget_bundle
 from .live import LiveOutput, ShownOncePerCell, describe
 from .payload import PayloadError, parse_payload
 from .pending import send_state
@@ -99,30 +100,23 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         timeout: float = 5.0,
         history: int = 20,
     ) -> None:
+        from .frontends.inputs import EmitFormInputs, Field  # anywidget: on first use only
+
         self.client = client
         self.connection = connection
         self.history = history
         self.message = ""
-        self.event = W.Text(value=event, description="event", placeholder="event name")
-        self.namespace = W.Combobox(
-            description="namespace", options=[namespace], value=namespace, ensure_option=False
+        self.widget = EmitFormInputs(
+            event=event, namespace=namespace, namespaces=sorted({"/", namespace}), payload=payload, ack=ack, timeout=timeout
         )
-        self.payload = W.Textarea(
-            value=payload,
-            description="payload",
-            placeholder='JSON or Python, e.g. {"text": "hello"} (empty: no argument)',
-            layout=W.Layout(width="60%", height="6em"),
-        )
-        self.ack = W.Checkbox(value=ack, description="wait for ack", indent=False, layout=W.Layout(width="auto"))
-        self.timeout = W.BoundedFloatText(
-            value=timeout, min=0.01, max=86400.0, description="timeout (s)", layout=W.Layout(width="14em")
-        )
-        self.send_button = W.Button(description="Send", button_style="primary", icon="paper-plane")
-        self.send_button.on_click(lambda _: self.send())
-        self.timeout.layout.margin = "0 12px"
-        row = W.HBox([self.ack, self.timeout, self.send_button], layout=W.Layout(align_items="center"))
-        self.widget = W.VBox([W.HBox([self.event, self.namespace]), self.payload, row])
-        self.widget.add_class("sio-emit-form")
+        self.event = Field(self.widget, "event")
+        self.namespace = Field(self.widget, "namespace", options_trait="namespaces")
+        self.payload = Field(self.widget, "payload")
+        self.ack = Field(self.widget, "ack")
+        self.timeout = Field(self.widget, "timeout")
+        self.send_button = Field(self.widget, "sends", description="Send")
+        """``send_button.click()`` sends, as a press of *Send* on the page does."""
+        self.widget.observe(lambda _: self.send(), names="sends")
         self.results = _Results(self)
         self._sends: deque[dict[str, Any]] = deque(maxlen=history)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -178,6 +172,10 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         except PayloadError as exc:
             self._refuse(f"{exc} Nothing was sent.")
             return None
+        timeout = float(self.timeout.value)
+        if self.ack.value and not timeout > 0:
+            self._refuse(f"The ack timeout must be more than 0 s, got {timeout:g}. Nothing was sent.")
+            return None
         namespace = self.namespace.value.strip() or "/"
         self.message = ""
         self._seq += 1
@@ -187,7 +185,7 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
             "namespace": namespace,
             "args": () if data is None else data if isinstance(data, tuple) else (data,),
             "ack": self.ack.value,
-            "timeout": float(self.timeout.value),
+            "timeout": timeout,
             "state": "pending",
             "text": "",
         }
@@ -209,16 +207,28 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
 
     # Display: the inputs, then the results
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        what = f"emit form on {self.target()} (needs a running kernel)"
+    def bundle(self) -> dict[str, Any]:
+        """The inputs' widget view, with a line saying what they are for frontends that
+        cannot render widgets (a saved notebook keeps the results below it)."""
+        what = f"emit form on {self.target()} (its inputs need a running kernel)"
         fallback = f'{STYLE}<div class="sio-view"><span class="sio-muted">{escape(what)}</span></div>'
         return widget_bundle(self.widget, fallback, what)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        return self.bundle()
+
     def _display(self) -> None:
         """The inputs (while they can act), then the results."""
+        if frontend() == "marimo":
+            marimo_append(self._display_())
+            return
         if not self.finished:
-            self._display_widget(self._repr_mimebundle_())
+            self._display_widget(self.bundle())
         self.results._ipython_display_()
+
+    def _shown_widgets(self) -> list[Any]:
+        inputs = [] if self.finished else [self.widget]
+        return [*inputs, self.results.shown_widget()]
 
     def connection_closed(self) -> None:
         """The followed connection is closed for good: the inputs become a static line."""

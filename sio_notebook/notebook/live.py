@@ -3,9 +3,13 @@
 A :class:`LiveOutput` shows as a ``display_data`` output with a ``display_id``
 (``text/html`` plus a ``text/plain`` line) and later sends ``update_display_data`` with
 the same id. A notebook stores the *last* update, and plain HTML renders everywhere:
-JupyterLab and Notebook 7 with or without a kernel, ``nbconvert --to html`` offline,
-Voilà. (An ipywidgets output shows "Error displaying widget: model not found" once its
-kernel is gone; see the README's notebook section.)
+JupyterLab, Notebook 7, VS Code and Colab with or without a kernel, ``nbconvert --to
+html`` offline. (A widget output shows "Error displaying widget: model not found" once
+its kernel is gone; see the README's notebook section.)
+
+Voilà and marimo drop display updates (:mod:`.frontends.detect`): there the same HTML
+is carried by one small anywidget (:mod:`.frontends.live_html`), whose synced ``html``
+trait each push sets; marimo shows it through ``mo.ui.anywidget`` (``_display_``).
 
 Updates are coalesced: at most ``max_fps`` per view per second (jupyter_server drops
 IOPub messages above 1000/s, and a dropped update leaves a view stale), and only when
@@ -31,26 +35,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from .frontends.detect import frontend
+from .frontends.show import marimo_append, marimo_element, show_bundle, update_bundle, widget_bundle
+
 __all__ = ["LiveOutput", "Throttle", "describe", "install_hook", "push_all", "show_bundle", "update_bundle"]
-
-
-def show_bundle(bundle: Any, display_id: str | None = None, raw: bool = True) -> None:
-    """``IPython.display.display`` (typed): show ``bundle`` (a mime dict, or an object)."""
-    from IPython.display import display
-
-    show: Callable[..., None] = display
-    if display_id is None:
-        show(bundle, raw=raw)
-    else:
-        show(bundle, raw=raw, display_id=display_id)
-
-
-def update_bundle(bundle: dict[str, str], display_id: str) -> None:
-    """``IPython.display.update_display`` (typed): replace every output of ``display_id``."""
-    from IPython.display import update_display
-
-    update: Callable[..., None] = update_display
-    update(bundle, raw=True, display_id=display_id)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -190,6 +178,14 @@ class ShownOncePerCell(abc.ABC):
             return
         self._display()
 
+    def _display_(self) -> Any:
+        """marimo's display protocol: the element a cell's last expression shows."""
+        return marimo_element(self._shown_widgets())
+
+    def _shown_widgets(self) -> list[Any]:
+        """The anywidgets this object shows as in marimo, top to bottom."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be shown in marimo")
+
 
 class LiveOutput(ShownOncePerCell):
     """Base of the plain views: subclasses give :meth:`html` and :meth:`text`, and call
@@ -205,6 +201,7 @@ class LiveOutput(ShownOncePerCell):
         self._last_hooked: dict[str, str] | None = None
         self._displayed = False
         self._throttle = Throttle(self.push, 1.0 / self.max_fps, on_error=self._render_error)
+        self._widget: Any = None
 
     @abc.abstractmethod
     def html(self) -> str:
@@ -238,16 +235,24 @@ class LiveOutput(ShownOncePerCell):
         bundle = self.bundle()
         if bundle == self._last and not force:
             return
-        update_bundle(bundle, self.display_id)
+        self._send(bundle)
         self._last = bundle
         self.pushes += 1
+
+    def _send(self, bundle: dict[str, str]) -> None:
+        # A view shown as a widget (Voilà, marimo) updates the widget: those frontends
+        # drop display updates. Everywhere else, the plain output is updated in place.
+        if self._widget is not None:
+            self._widget.html = bundle["text/html"]
+        else:
+            update_bundle(bundle, self.display_id)
 
     def _push_for_cell(self) -> None:
         if not self._displayed:
             return
         bundle = self.bundle()
         if bundle != self._last_hooked:  # sent again, now parented to the cell that ran
-            update_bundle(bundle, self.display_id)
+            self._send(bundle)
             self._last = self._last_hooked = bundle
             self.pushes += 1
         if self.finished():  # nothing will change any more: stop looking at it
@@ -257,9 +262,42 @@ class LiveOutput(ShownOncePerCell):
         """Whether the view can no longer change (then the end-of-cell hook forgets it)."""
         return False
 
+    def live_widget(self) -> Any:
+        """The anywidget carrying this view's HTML where display updates are dropped
+        (Voilà, marimo: :mod:`.frontends.live_html`); made on first use."""
+        if self._widget is None:
+            from .frontends.live_html import LiveHTML
+
+            self._widget = LiveHTML(html=self.html())
+        return self._widget
+
     def _display(self) -> None:
+        where = frontend()
+        if where == "marimo":
+            marimo_append(self._display_())
+            return
         bundle = self.bundle()
-        show_bundle(bundle, self.display_id)
+        if where == "voila":
+            widget = self.live_widget()
+            widget.html = bundle["text/html"]
+            show_bundle(widget_bundle(widget, bundle["text/html"], bundle["text/plain"]), self.display_id)
+        else:
+            show_bundle(bundle, self.display_id)
+        self._shown_now(bundle)
+
+    def shown_widget(self) -> Any:
+        """The live widget with the current state, this view counted as shown (so it
+        pushes from now on): what marimo puts on the page."""
+        bundle = self.bundle()
+        widget = self.live_widget()
+        widget.html = bundle["text/html"]
+        self._shown_now(bundle)
+        return widget
+
+    def _shown_widgets(self) -> list[Any]:
+        return [self.shown_widget()]
+
+    def _shown_now(self, bundle: dict[str, str]) -> None:
         self._last = self._last_hooked = bundle
         self._displayed = True
         _shown.add(self)
@@ -267,4 +305,4 @@ class LiveOutput(ShownOncePerCell):
 
     def _render_error(self, exc: BaseException) -> None:
         text = f"view error: {describe(exc)}"
-        update_bundle({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, self.display_id)
+        self._send({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"})

@@ -8,9 +8,10 @@ Two outputs:
   captures), namespace, event, payload. Narrow columns never wrap; a long payload is cut
   and expands to its full text. A single-event capture shows its payload fields as
   columns, like its DataFrame. Saved notebooks keep the last state.
-* above it, a small ipywidgets control bar: a filter box, *Pause view* and *Clear view*.
-  They act on the view only; :meth:`Capture.pause` and :meth:`Capture.clear` act on the
-  data. Without ipywidgets (or ``controls=False``) the same is done from code:
+* above it, a small control bar (an anywidget, :mod:`.controls`): a filter box, *Pause
+  view* and *Clear view*. They act on the view only; :meth:`Capture.pause` and
+  :meth:`Capture.clear` act on the data. Without anywidget (or ``controls=False``) the
+  same is done from code:
   ``table.filter = "tick"``, ``table.pause()``, ``table.clear()``.
 
 Filter: text starting with ``/`` keeps that namespace; other text keeps rows whose
@@ -21,8 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .frontends.detect import frontend
 from .live import LiveOutput
-from .render import STYLE, escape, field_columns, log_header_html, payload_text, rows_html
+from .render import STYLE, field_columns, log_header_html, payload_text, rows_html
 
 __all__ = ["EventLog", "EventTable"]
 
@@ -35,7 +37,7 @@ class EventTable(LiveOutput):
         rows: how many of the newest rows to show (newest first).
         max_fps: renders per second at most.
         payload_chars: payloads are cut to this many characters (the full text expands).
-        controls: show the filter / pause / clear bar (needs ipywidgets).
+        controls: show the filter / pause / clear bar (needs anywidget).
     """
 
     def __init__(
@@ -64,7 +66,7 @@ class EventTable(LiveOutput):
         if controls:
             try:
                 from .controls import LogControls
-            except ImportError:  # ipywidgets missing: the view works from code only
+            except ImportError:  # anywidget missing: the view works from code only
                 pass
             else:
                 self._bar = LogControls(self)
@@ -207,9 +209,13 @@ class EventTable(LiveOutput):
     # Display: the control bar, then the log
 
     def _display(self) -> None:
-        if self._bar is not None and not self._bar.finished:
+        if self._bar is not None and not self._bar.finished and frontend() != "marimo":
             self._bar.show()
         super()._display()
+
+    def _shown_widgets(self) -> list[Any]:
+        bar = [] if self._bar is None or self._bar.finished else [self._bar.widget]
+        return [*bar, self.shown_widget()]
 
     def _on_rows(self) -> None:
         if not self.closed:
@@ -220,10 +226,12 @@ class EventTable(LiveOutput):
         if self._bar is not None:
             self._bar.sync()
 
-    def fallback_html(self) -> str:
-        """What the control bar shows where widgets cannot render (its current state)."""
-        flags = "; ".join(self._flags()) or "live"
-        return f'{STYLE}<div class="sio-view"><span class="sio-muted">event log controls: {escape(flags)}</span></div>'
+    def fallback(self) -> tuple[str, str]:
+        """What the control bar leaves where widgets cannot render (a saved or untrusted
+        notebook, nbconvert): nothing. The log's header already names the view's state
+        (view paused, filter), and a line about controls that cannot act would only be
+        noise (JupyterLab's sanitizer would also strip its styling)."""
+        return "", ""
 
 
 EventLog = EventTable

@@ -36,9 +36,9 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from . import connections as _conn
+from .actions import ConnectionList
 from .live import show_bundle
 from .payload import PayloadError, parse_payload
-from .render import escape as esc
 
 __all__ = ["SioMagics"]
 
@@ -167,7 +167,7 @@ class SioMagics(Magics):
     def _do_list(self, args: Any) -> None:
         if args.args:
             raise _usage(f"unexpected arguments: {' '.join(args.args)}")
-        show_bundle(_ConnectionList(), raw=False)
+        show_bundle(ConnectionList(), raw=False)
 
     def _do_connect(self, args: Any) -> None:
         if len(args.args) != 1:
@@ -419,41 +419,3 @@ class _Closing:
 
     def __repr__(self) -> str:
         return f"<closing: {'done' if self.task.done() else 'in progress'}>"
-
-
-class _ConnectionList:
-    """What ``%sio`` alone shows."""
-
-    def _rows(self) -> list[tuple[str, ...]]:
-        rows: list[tuple[str, ...]] = []
-        for name, conn in _conn.list_connections().items():
-            st = conn.client.status()
-            rows.append(
-                (
-                    name,
-                    st.state,
-                    st.url or conn.url,
-                    st.sid or "",
-                    st.transport or "",
-                    ", ".join(st.namespaces),
-                    str(len([c for c in conn.captures if c.active])),
-                )
-            )
-        return rows
-
-    _HEAD = ("name", "state", "url", "sid", "transport", "namespaces", "captures")
-
-    def __repr__(self) -> str:
-        rows = self._rows()
-        if not rows:
-            return "no connections (use %sio connect URL)"
-        return "\n".join("  ".join(r) for r in [self._HEAD, *rows])
-
-    def _repr_html_(self) -> str:
-        rows = self._rows()
-        if not rows:
-            return "<i>no connections</i> (use <code>%sio connect URL</code>)"
-        head = "".join(f"<th>{h}</th>" for h in self._HEAD)
-        body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows)
-        return f'<table class="sio-connections"><tr>{head}</tr>{body}</table>'
-

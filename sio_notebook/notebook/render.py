@@ -218,8 +218,10 @@ def log_header_html(
     """The header of the event log: what, how many, per-event counts and rates."""
     per_event = ", ".join(f"{escape(e)} {n:,}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1])[:8])
     flag_text = f' <span class="sio-warn">{escape(", ".join(flags))}</span>' if flags else ""
+    # The separators are text, not only CSS: JupyterLab strips the <style> of an untrusted
+    # notebook's outputs, and the header must still read "tick on sio: 17 events captured".
     return (
-        f'<div class="sio-head"><span class="sio-title">{escape(title)}</span>'
+        f'<div class="sio-head"><span class="sio-title">{escape(title)}:</span> '
         f'<span><span class="sio-count">{escape(plural(count, "event"))}</span> captured \u00b7 '
         f'showing {shown:,} \u00b7 <span class="sio-dropped">{dropped:,}</span> dropped{flag_text}</span></div>'
         f'<div class="sio-head"><span class="sio-muted">{per_event}</span></div>'

@@ -11,7 +11,10 @@
 * :mod:`.status`, :mod:`.log` and :mod:`.pending` are plain HTML outputs updated in
   place (``display_id``), so saved and headless-executed notebooks show their last state;
 * :mod:`.controls` (the log's control bar) and :mod:`.form` (the emit form's inputs)
-  are ipywidgets, with a ``text/html`` of their state for front ends without a kernel.
+  are anywidgets (:mod:`.frontends.inputs`), with a ``text/html`` of their state for
+  front ends without a kernel;
+* in Voilà and marimo, which drop display updates, the plain outputs are carried by an
+  anywidget instead (:mod:`.frontends.live_html`).
 
 Update rates are bounded (jupyter_server drops IOPub messages above 1000 msg/s, and a
 dropped update leaves a view stale): every view pushes at most 4 times a second, and only

@@ -74,9 +74,8 @@ def test_flood_of_10000_events_is_captured_while_the_kernel_stays_responsive(
 ) -> None:
     _connect(kernel, node_server.url, "fl")
     reply = kernel.ok("cap = %sio capture tick --name fl --max-rows 20000")
-    models = Counter(_models(reply))  # the log's control bar: filter, pause view, clear view
-    assert models["HBoxModel"] == 1 and models["TextModel"] == 1
-    assert models["ToggleButtonModel"] == 1 and models["ButtonModel"] == 1
+    # the log's control bar (filter, pause view, clear view): one anywidget, nothing else
+    assert [m for m in _models(reply) if m != "LayoutModel"] == ["AnyModel"]  # (+ its DOM layout)
     bar, log = _displays(reply)
     assert "text/html" in bar["data"] and "application/vnd.jupyter.widget-view+json" in bar["data"]
     assert "sio-log" in log["data"]["text/html"] and "display_id" in log["transient"]
@@ -259,9 +258,9 @@ def test_a_click_on_the_form_sends(kernel: Kernel, node_server: Any) -> None:
     _connect(kernel, node_server.url, "fo")
     reply = kernel.ok("form = nb.EmitForm(fo, event='echo', payload='{\"x\": 1}')\nform.send_button.model_id")
     button = ast.literal_eval(reply.result())
-    # what a browser sends when the button is clicked
+    # what a browser sends when Send is pressed: the form's press counter, incremented
     msg = kernel.kc.session.msg(
-        "comm_msg", {"comm_id": button, "data": {"method": "custom", "content": {"event": "click"}}}
+        "comm_msg", {"comm_id": button, "data": {"method": "update", "state": {"sends": 1}, "buffer_paths": []}}
     )
     kernel.kc.shell_channel.send(msg)
     kernel.ok(
