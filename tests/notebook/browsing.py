@@ -30,7 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
 try:
-    from playwright.sync_api import Browser, Playwright, sync_playwright
+    from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None
 
@@ -211,3 +211,13 @@ def _launch(p: Playwright) -> Browser:
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
         ],
     )
+
+
+def whole_page(page: Page, path: Path) -> None:
+    """Screenshot all of the page's content into ``path``. Voilà and marimo scroll inside a
+    container of the viewport's height, where ``full_page`` sees only one screen: the
+    viewport is made as tall as the tallest content first (at most 8000 px)."""
+    height = page.evaluate("Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
+    width = page.viewport_size["width"] if page.viewport_size else 1200
+    page.set_viewport_size({"width": width, "height": min(max(int(height), 1000), 8000)})
+    page.screenshot(path=str(path), full_page=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .browsing import ARTIFACTS, ROOT, browser_marks, chromium, marimo_run
+from .browsing import ARTIFACTS, ROOT, browser_marks, chromium, marimo_run, whole_page
 from .liveviews import LiveViewChecks, wait_for_view
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def live_page(marimo_url: str) -> Iterator[Page]:
             wait_for_view(page, "v.status !== null", "marimo shows the status", 90)
             yield page
         finally:
-            page.screenshot(path=str(ARTIFACTS / "after-marimo-page.png"), full_page=True)
+            whole_page(page, ARTIFACTS / "after-marimo-page.png")
             context.close()
 
 

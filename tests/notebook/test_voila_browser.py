@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from .browsing import ARTIFACTS, ROOT, browser_marks, chromium, voila
+from .browsing import ARTIFACTS, ROOT, browser_marks, chromium, voila, whole_page
 from .liveviews import LiveViewChecks, wait_for_view
 
 if TYPE_CHECKING:
@@ -55,15 +54,8 @@ def live_page(voila_url: str) -> Iterator[Page]:
             page.get_by_text("captures", exact=True).first.wait_for(timeout=60_000)  # the last cell's table
             yield page
         finally:
-            _whole_page(page, ARTIFACTS / "after-voila-page.png")
+            whole_page(page, ARTIFACTS / "after-voila-page.png")
             context.close()
-
-
-def _whole_page(page: Page, path: Path) -> None:
-    """Voilà scrolls inside its own container: make the viewport as tall as the content."""
-    height = page.evaluate("Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": 1200, "height": min(max(int(height), 1000), 8000)})
-    page.screenshot(path=str(path), full_page=True)
 
 
 class TestVoila(LiveViewChecks):
