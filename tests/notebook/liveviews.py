@@ -9,7 +9,8 @@ that it *moves* or reaches its true final state:
 * the event log's count grows between two reads seconds apart;
 * the live chart's lines change;
 * the call line (``%sio call`` / the Python API's call view) shows its ack value;
-* the emit form's *Send* shows its ack in the form's results.
+* the emit form's *Send* shows its ack in the form's results;
+* the log's filter, *Pause view* and *Clear view* act on the log shown.
 
 A test module subclasses :class:`LiveViewChecks` and provides a ``live_page`` fixture: a
 page that shows those views (the status, a capture's log of the demo server's ``tick``,
@@ -46,9 +47,16 @@ _READ = (
   const text = (sel) => { const e = first(sel); return e ? e.textContent : null; };
   const count = text('.sio-log .sio-count');
   const chart = first('.sio-chart svg');
+  const log = first('.sio-log');
+  const rows = log ? [...log.querySelectorAll('table tbody tr')] : [];
+  const head = log ? log.cloneNode(true) : null;
+  if (head) head.querySelectorAll('table').forEach(t => t.remove());
   return {
     status: text('.sio-status .sio-badge'),
     count: count === null ? null : Number(count.trim().split(' ')[0].replace(/,/g, '')),
+    log_head: head ? head.textContent : null,
+    log_rows: rows.map(r => r.textContent),
+    log_numbers: rows.map(r => Number(r.cells[0].textContent)),
     chart: chart ? [...chart.querySelectorAll('path, polyline')]
       .map(p => p.getAttribute('d') || p.getAttribute('points')).join('|') : null,
     chart_label: chart ? chart.getAttribute('aria-label') : null,
@@ -103,7 +111,7 @@ def form_locator(page: Page) -> Locator:
 
 
 class LiveViewChecks:
-    """The five live checks of issue 16; subclasses give ``live_page`` and ``shots``."""
+    """The live checks of issue 16; subclasses give ``live_page`` and ``shots``."""
 
     shots = "after"
 
@@ -148,3 +156,36 @@ class LiveViewChecks:
         assert seen["form_ack"] == "42", seen["form"]
         shoot(live_page, f"{self.shots}-form", ".sio-emit-form")
         shoot(live_page, f"{self.shots}-form-results", ".sio-form-results")
+
+    def test_log_filter_pause_and_clear_act_on_the_log(self, live_page: Page) -> None:
+        bar = live_page.locator(".sio-log-controls").first
+        try:
+            bar.scroll_into_view_if_needed(timeout=30_000)
+        except Exception as exc:  # noqa: BLE001 - Playwright's timeout, said as what is missing
+            raise AssertionError(f"the log's filter bar is not on the page; it shows {read_views(live_page)}") from exc
+        wait_for_view(live_page, "v.log_rows.length >= 5", "the log shows rows", 30)
+        # The filter keeps only the rows that mention it (the demo's ticks name five symbols).
+        box = bar.locator("input[type=text]").first
+        box.fill("ACME")
+        wait_for_view(
+            live_page,
+            "v.log_head.includes('filter: ACME') && v.log_rows.length > 0 && v.log_rows.every(r => r.includes('ACME'))",
+            "the filter keeps only ACME rows", 30,
+        )
+        shoot(live_page, f"{self.shots}-log-filtered", ".sio-log")
+        box.fill("")
+        wait_for_view(live_page, "!v.log_head.includes('filter:')", "the filter is off again", 30)
+        # Pause view: the rows shown stay as they are while the header keeps counting.
+        bar.get_by_role("button", name="Pause view").click()
+        paused = wait_for_view(live_page, "v.log_head.includes('view paused')", "the header says 'view paused'", 30)
+        later = wait_for_view(live_page, "v.count >= arg", "the header keeps counting while paused", 20, arg=paused["count"] + 5)
+        assert later["log_rows"] == paused["log_rows"], "the rows moved while the view was paused"
+        bar.get_by_role("button", name="Resume view").click()
+        wait_for_view(live_page, "!v.log_head.includes('view paused')", "the view resumes", 30)
+        # Clear view: the rows so far go; the rows that arrive after it show.
+        before = read_views(live_page)["count"]
+        bar.get_by_role("button", name="Clear view").click()
+        wait_for_view(
+            live_page, "v.log_rows.length > 0 && v.log_numbers.every(n => n > arg)",
+            "after Clear view, only rows newer than the clear show", 30, arg=before,
+        )
