@@ -98,7 +98,8 @@ def jupyterlab(
     log_name: str = "jupyterlab.log",
 ) -> Iterator[str]:
     """JupyterLab (and Notebook 7, same server) serving ``root``, with its config, runtime,
-    workspaces and settings under ``base``; yields its URL. ``settings`` maps
+    workspaces and settings under ``base``; yields its URL. Both pages expose their
+    application as ``window.jupyterapp`` (for the tests' scripts). ``settings`` maps
     ``"@jupyterlab/<plugin>/<file>"`` to its JSON; the news pop-up is always off. The
     server log is copied to test-artifacts/``log_name``."""
     wanted = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"}}
@@ -114,7 +115,8 @@ def jupyterlab(
     )
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+        "--JupyterNotebookApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
         *_AS_ROOT,
     ]
     url = f"http://127.0.0.1:{port}"
