@@ -23,8 +23,9 @@ class WidgetOutput:
 
     A widget output saved in a notebook shows "Error displaying widget: model not found"
     once its kernel is gone. Inputs that can no longer act (their connection was closed
-    for good) are therefore turned into plain outputs, which survive saving. In marimo
-    (no display ids) the widget is closed instead, and its element goes with it.
+    for good) are therefore turned into plain outputs, which survive saving. Voilà ignores
+    that update: the widget is closed, and its view goes with it. marimo has no display
+    ids and keeps the element: the widget's ``closed`` trait makes the page empty it.
     """
 
     display_id: str
@@ -45,8 +46,10 @@ class WidgetOutput:
         self.finished = True
         if getattr(self, "display_id", None) and frontend() != "marimo":
             update_bundle({"text/html": html, "text/plain": plain}, self.display_id)
-        if frontend() != "jupyter":  # Voilà ignores the update above: take the widget away
+        if frontend() == "voila":  # Voilà ignores the update above: take the widget away
             self.widget.close()
+        elif frontend() == "marimo":  # its element stays: the page empties it
+            self.widget.closed = True
 
 
 class LogControls(WidgetOutput):

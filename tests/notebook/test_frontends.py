@@ -114,6 +114,13 @@ def test_in_voila_the_views_are_widgets_that_change_while_events_arrive(voila_ke
     assert len(updates) <= 4 * span + 2, (len(updates), span)
 
     since = time.monotonic()
+    chart = _widget_of(k.ok("%sio plot tick price --by symbol --name v"))
+    _wait_html(k, since, chart, r"[1-9]\d* points")
+    time.sleep(1.5)
+    frames = {html for _, html in _html_updates(k, since, chart)}
+    assert len(frames) >= 3, len(frames)  # the chart is redrawn as ticks arrive
+
+    since = time.monotonic()
     call = _widget_of(k.ok('r = %sio call add {"a": 20, "b": 22} --name v'))
     assert "ack in" in _wait_html(k, since, call, r"sio-pending-ack") and k.ok("await r").result() == "42"
     # Voilà ignores display updates: none is spent on the widget views

@@ -59,6 +59,11 @@ async def test_view_pause_and_clear_act_on_the_view_only() -> None:
     assert "first" in _text(table)
     table._bar.pause.value = True  # the toggle button
     assert table.paused and table._bar.pause.description == "Resume view"
+    # where the bar cannot render (saved, untrusted, nbconvert) it leaves no line: the
+    # log's header already says "view paused"
+    bar = table._bar.bundle()
+    assert bar["text/html"] == "" and bar["text/plain"] == ""
+    assert "view paused" in table.text() and "view paused" in table.html()
     client.feed("/", "e", "second")
     client.feed("/", "e", "third")
     await asyncio.sleep(0.05)

@@ -112,7 +112,17 @@ function emitForm(model, root) {
 function render({ model, el }) {
   const root = make("div", { className: "sio-inputs" });
   el.appendChild(root);
-  return model.get("kind") === "form" ? emitForm(model, root) : logControls(model, root);
+  const unbind = model.get("kind") === "form" ? emitForm(model, root) : logControls(model, root);
+  // Inputs that can no longer act (their connection was closed) leave the page.
+  const close = () => {
+    if (model.get("closed")) root.remove();
+  };
+  close();
+  model.on("change:closed", close);
+  return () => {
+    unbind();
+    model.off("change:closed", close);
+  };
 }
 
 export default { render };

@@ -34,6 +34,8 @@ class LogControlsInputs(anywidget.AnyWidget):
     _esm = _ESM
     _css = _CSS
     kind = traitlets.Unicode("log").tag(sync=True)
+    closed = traitlets.Bool(False).tag(sync=True)
+    """Set when the inputs can no longer act: the page takes them away (marimo)."""
     filter = traitlets.Unicode("").tag(sync=True)
     paused = traitlets.Bool(False).tag(sync=True)
     pause_disabled = traitlets.Bool(False).tag(sync=True)
@@ -47,6 +49,8 @@ class EmitFormInputs(anywidget.AnyWidget):
     _esm = _ESM
     _css = _CSS
     kind = traitlets.Unicode("form").tag(sync=True)
+    closed = traitlets.Bool(False).tag(sync=True)
+    """Set when the inputs can no longer act: the page takes them away (marimo)."""
     event = traitlets.Unicode("").tag(sync=True)
     namespace = traitlets.Unicode("/").tag(sync=True)
     namespaces = traitlets.List(traitlets.Unicode(), default_value=["/"]).tag(sync=True)
