@@ -1,8 +1,10 @@
-"""What the browser tests share: Chromium, a scratch JupyterLab server, and their marks.
+"""What the browser tests share: Chromium, the frontends' servers, and their marks.
 
 Each browser test module builds its own notebook and checks its own views; starting
-JupyterLab on a scratch directory (no news pop-up, its own config and settings) and
-launching the Debian Chromium through Playwright are the same for all of them.
+a frontend's server on a free port of 127.0.0.1 (JupyterLab on a scratch directory with
+no news pop-up and its own config and settings, Voilà, ``marimo run``), stopping it and
+keeping its log in test-artifacts/, and launching the Debian Chromium through Playwright
+are the same for all of them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
 try:
-    from playwright.sync_api import Browser, Playwright, sync_playwright
+    from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None
 
@@ -82,6 +84,10 @@ def write_notebook(path: Path, cells: Sequence[str]) -> None:
     nbformat.write(nb, path)
 
 
+#: Jupyter servers refuse to run as root unless told (CI and this machine run as root).
+_AS_ROOT = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
 @contextlib.contextmanager
 def jupyterlab(
     base: Path,
@@ -92,7 +98,8 @@ def jupyterlab(
     log_name: str = "jupyterlab.log",
 ) -> Iterator[str]:
     """JupyterLab (and Notebook 7, same server) serving ``root``, with its config, runtime,
-    workspaces and settings under ``base``; yields its URL. ``settings`` maps
+    workspaces and settings under ``base``; yields its URL. Both pages expose their
+    application as ``window.jupyterapp`` (for the tests' scripts). ``settings`` maps
     ``"@jupyterlab/<plugin>/<file>"`` to its JSON; the news pop-up is always off. The
     server log is copied to test-artifacts/``log_name``."""
     wanted = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"}}
@@ -102,26 +109,35 @@ def jupyterlab(
         path.write_text(json.dumps(value))
     port = free_port()
     full_env = dict(
-        os.environ,
-        **env,
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        _scratch_jupyter_env(base, env),
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
         JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
     )
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+        "--JupyterNotebookApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
+        *_AS_ROOT,
     ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = base / "lab.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/api/status?token={token}", proc, "JupyterLab", log)
+    with server(cmd, f"{url}/api/status?token={token}", "JupyterLab", base / "lab.log", log_name, full_env):
         yield url
+
+
+@contextlib.contextmanager
+def server(
+    cmd: Sequence[str], ready_url: str, what: str, log: Path, log_name: str, env: Mapping[str, str], cwd: Path | None = None,
+) -> Iterator[None]:
+    """Run ``cmd`` (a frontend's server) until the block ends, once ``ready_url`` answers.
+
+    Its output goes to ``log``, copied to test-artifacts/``log_name`` when it stops; it is
+    stopped with SIGTERM, then killed after 20 s. If it dies or does not answer within
+    90 s, the error carries the end of its log."""
+    with open(log, "w") as out:
+        proc = subprocess.Popen(list(cmd), env=dict(env), cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_http(ready_url, proc, what, log)
+        yield
     finally:
         proc.terminate()
         try:
@@ -131,6 +147,48 @@ def jupyterlab(
             proc.wait()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(log, ARTIFACTS / log_name)
+
+
+def _scratch_jupyter_env(base: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment with Jupyter's config, data and runtime dirs under ``base``: no
+    setting of this machine's user changes what a test sees."""
+    return dict(
+        os.environ,
+        **env,
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+    )
+
+
+@contextlib.contextmanager
+def voila(base: Path, notebook: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """Voilà serving ``notebook`` (its kernel gets ``env``), with scratch Jupyter dirs under
+    ``base``; yields the notebook's URL (each visit runs it in a new kernel). The log goes
+    to test-artifacts/voila.log."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "voila", notebook.name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=True",
+    ]
+    url = f"http://127.0.0.1:{port}/"
+    with server(cmd, url, "Voila", base / "voila.log", "voila.log", _scratch_jupyter_env(base, env), notebook.parent):
+        yield url
+
+
+@contextlib.contextmanager
+def marimo_run(base: Path, app: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """``marimo run APP --headless`` (no token, no sandbox, no update check; the app's
+    kernel gets ``env``); yields the app's URL. Each visit starts a new session, which runs
+    the app's cells. The log goes to test-artifacts/marimo.log."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "marimo", "run", str(app), "--headless", "--no-token", "--no-sandbox",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]
+    full_env = dict(os.environ, **env, MARIMO_SKIP_UPDATE_CHECK="1", HOME=str(base))
+    url = f"http://127.0.0.1:{port}/"
+    with server(cmd, url, "marimo run", base / "marimo.log", "marimo.log", full_env, base):
+        yield url
 
 
 @contextlib.contextmanager
@@ -155,3 +213,13 @@ def _launch(p: Playwright) -> Browser:
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
         ],
     )
+
+
+def whole_page(page: Page, path: Path) -> None:
+    """Screenshot all of the page's content into ``path``. Voilà and marimo scroll inside a
+    container of the viewport's height, where ``full_page`` sees only one screen: the
+    viewport is made as tall as the tallest content first (at most 8000 px)."""
+    height = page.evaluate("Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
+    width = page.viewport_size["width"] if page.viewport_size else 1200
+    page.set_viewport_size({"width": width, "height": min(max(int(height), 1000), 8000)})
+    page.screenshot(path=str(path), full_page=True)
