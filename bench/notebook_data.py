@@ -43,7 +43,7 @@ class Failed(Exception):
 async def parquet_once(n: int) -> dict[str, Any]:
     import sio_notebook
     from sio_notebook.notebook import capture
-    from sio_notebook.notebook.store import ParquetSink
+    from sio_notebook.notebook.recording.store import ParquetSink
 
     client = sio_notebook.AsyncClient()
     cap = capture(client, "tick", max_rows=1000)
@@ -104,7 +104,7 @@ def chart_answer_once(url: str, seconds: float, cells: int, rate: int) -> dict[s
             "import asyncio\n"
             "import sio_notebook as socketio\n"
             "from sio_notebook.notebook import capture\n"
-            "from sio_notebook.notebook.chart import plot\n"
+            "from sio_notebook.notebook.views.chart import plot\n"
             "sio = socketio.AsyncClient(reconnection=False)\n"
             f"await sio.connect({url!r}, transports=['websocket'])\n"
             "cap = capture(sio, 'tick', max_rows=1000)\n"
@@ -146,7 +146,7 @@ def chart_answer_once(url: str, seconds: float, cells: int, rate: int) -> dict[s
 
 async def replay_once(url: str, n: int) -> dict[str, Any]:
     import sio_notebook
-    from sio_notebook.notebook.replay import replay
+    from sio_notebook.notebook.recording.replay import replay
 
     client = sio_notebook.AsyncClient(reconnection=False)
     await client.connect(url, transports=["websocket"], wait_timeout=30)

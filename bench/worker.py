@@ -593,7 +593,7 @@ async def capture_once(n: int, df_rows: int) -> dict[str, Any]:
     try:
         from sio_notebook.notebook import capture
     except Exception as exc:  # noqa: BLE001 - any import failure means 'not there yet'
-        raise Failed(f"n/a: sio_notebook.notebook.capture is not importable ({type(exc).__name__}: {exc})") from None
+        raise Failed(f"n/a: sio_notebook.notebook.recording.capture is not importable ({type(exc).__name__}: {exc})") from None
     import sio_notebook
 
     client = sio_notebook.AsyncClient()

@@ -41,7 +41,7 @@ NOTEBOOK_MAY_IMPORT = {
 
 
 def _module_name(path: Path) -> str:
-    """``sio_notebook/notebook/capture.py`` -> ``sio_notebook.notebook.capture`` (a package's
+    """``sio_notebook/notebook/recording/capture.py`` -> ``sio_notebook.notebook.recording.capture`` (a package's
     ``__init__.py`` is the package)."""
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":

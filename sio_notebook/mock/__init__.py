@@ -9,7 +9,7 @@
 
     python -m sio_notebook.mock session.parquet --port 5056 [--speed 1]
 
-The source is a capture (:class:`~sio_notebook.notebook.capture.Capture`) or the Parquet
+The source is a capture (:class:`~sio_notebook.notebook.recording.capture.Capture`) or the Parquet
 dataset one wrote. Capture with ``outgoing=True`` to record calls and their acks, which the
 mock then answers. Modules:
 

@@ -18,7 +18,7 @@ Installed with sio-notebook (the ``pytest11`` entry point ``sio_mock``), nothing
 
 Which dataset a test gets, first match wins: the ``sio_mock`` marker's dataset (its first
 argument or ``dataset=``), then the ``sio_mock_dataset`` ini option. Anything else (a dataset
-a fixture records first, a :class:`~sio_notebook.notebook.capture.Capture`) overrides the
+a fixture records first, a :class:`~sio_notebook.notebook.recording.capture.Capture`) overrides the
 ``sio_mock_dataset`` fixture, whose value is the source::
 
     @pytest.fixture

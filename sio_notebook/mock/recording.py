@@ -1,6 +1,6 @@
 """What a mock server plays: a captured session read as a script of server events and acks.
 
-A capture holds rows (:class:`~sio_notebook.notebook.rows.CapturedEvent`) of four
+A capture holds rows (:class:`~sio_notebook.notebook.recording.rows.CapturedEvent`) of four
 directions; the mock uses three of them:
 
 * ``"in"`` rows are what the server sent: per namespace, they become the
@@ -8,7 +8,7 @@ directions; the mock uses three of them:
   namespace, with their recorded times (so the gaps can be replayed, scaled).
 * ``"out"`` rows are what the client sent, and ``"ack"`` rows the acks it got back (a capture
   made with ``outgoing=True`` records both for calls made through the notebook layer:
-  ``%sio call``, the emit form, :class:`~sio_notebook.notebook.pending.Pending`). Each ack is
+  ``%sio call``, the emit form, :class:`~sio_notebook.notebook.views.pending.Pending`). Each ack is
   paired with the call that asked for it, giving :attr:`Recording.calls`: per namespace and
   event, the recorded ``(arguments, ack)`` pairs in order.
 * ``"life"`` rows (connect, disconnect...) are not messages: only their time counts, as the
@@ -39,7 +39,7 @@ from typing import Any
 
 __all__ = ["AckBook", "Call", "Recording", "ServerEvent", "canonical"]
 
-#: The directions of a capture's rows (see :class:`~sio_notebook.notebook.rows.CapturedEvent`).
+#: The directions of a capture's rows (see :class:`~sio_notebook.notebook.recording.rows.CapturedEvent`).
 IN, OUT, ACK = "in", "out", "ack"
 _UNKNOWN = object()  # the arguments of an ack whose call was not captured
 
@@ -75,7 +75,7 @@ def canonical(value: Any) -> Any:
 
 def _arguments(args: Sequence[Any]) -> Any:
     # One argument compares as itself, several as a list: a Parquet dataset stores several
-    # arguments as one list (sio_notebook.notebook.store), so both forms must meet.
+    # arguments as one list (sio_notebook.notebook.recording.store), so both forms must meet.
     return canonical(args[0] if len(args) == 1 else list(args))
 
 
@@ -128,7 +128,7 @@ class Recording:
     @classmethod
     def load(cls, source: Any) -> Recording:
         """The recording of a capture, a Parquet dataset path (read with
-        :func:`~sio_notebook.notebook.store.read_rows`) or an iterable of rows.
+        :func:`~sio_notebook.notebook.recording.store.read_rows`) or an iterable of rows.
 
         Raises ``FileNotFoundError`` for a path that holds no dataset and ``ValueError`` for a
         source with no rows at all (a mock of nothing would accept no connection).
@@ -136,7 +136,7 @@ class Recording:
         if isinstance(source, Recording):
             return source
         if isinstance(source, (str, os.PathLike)):
-            from ..notebook.store import read_rows
+            from ..notebook.recording.store import read_rows
 
             rows: list[Sequence[Any]] = list(read_rows(source))
         else:

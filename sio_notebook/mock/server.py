@@ -56,7 +56,7 @@ class MockServer:
     """A Socket.IO server that plays a recorded session (see the module docstring).
 
     Args:
-        source: a :class:`~sio_notebook.notebook.capture.Capture`, the path of a Parquet
+        source: a :class:`~sio_notebook.notebook.recording.capture.Capture`, the path of a Parquet
             dataset it wrote (``capture(..., path=...)``), or an iterable of capture rows.
         host, port: where to listen; ``port=0`` picks a free port (see :attr:`url`).
         speed: ``None`` sends each namespace's events as fast as possible; ``1.0`` with the

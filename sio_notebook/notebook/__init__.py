@@ -33,7 +33,7 @@ Python API (everything the magics do; :mod:`.actions`; marimo has no magics):
 * :func:`connect(url, name="sio", ...) <sio_notebook.notebook.connections.connect>`,
   :func:`wait_connected`, :func:`disconnect`, :func:`get_connection`.
 * :func:`capture(client, "tick", ..., outgoing=False, lifecycle=False)
-  <sio_notebook.notebook.capture.capture>` returns a :class:`Capture`: a ring buffer
+  <sio_notebook.notebook.recording.capture.capture>` returns a :class:`Capture`: a ring buffer
   with ``.frames()``, ``.df``, ``len()``, ``.count``, ``.dropped``, ``.pause()``/``.resume()``,
   ``.clear()``, ``.stop()``/``.start()``, ``await .wait_for(n, timeout)``,
   ``.to_csv()``/``.to_parquet()``. It displays as its event log.
@@ -58,15 +58,7 @@ from typing import Any
 # The mock server is not a notebook view (it lives in sio_notebook/mock); nb re-exports it
 # so that a notebook can serve what it captured. Importing it imports no python-socketio.
 from ..mock import mock_server
-
-# Importing a submodule sets the package attribute of its name: the view modules named like
-# the functions below (status, log, form) are imported first, so the functions win.
-from . import form as _form_module  # noqa: F401
-from . import log as _log_module  # noqa: F401
-from . import status as _status_module  # noqa: F401
 from .actions import ConnectionList, call, capture, connection_list, emit, form, log, plot, status
-from .capture import Capture, CapturedEvent
-from .chart import LiveChart
 from .connections import (
     Connection,
     connect,
@@ -76,11 +68,13 @@ from .connections import (
     started,
     wait_connected,
 )
-from .frames import rows_to_dataframe, rows_to_frames
 from .frontends.detect import frontend, set_frontend
 
 # The proving tools (prove/): nb.expect, nb.latency (acks and reply events), nb.asyncapi, nb.conform.
 from .prove import Checker, ExpectationFailed, asyncapi, conform, expect, latency
+from .recording.capture import Capture, CapturedEvent
+from .recording.frames import rows_to_dataframe, rows_to_frames
+from .views.chart import LiveChart
 
 __all__ = [
     "Capture",
@@ -123,7 +117,13 @@ __all__ = [
 ]
 
 # Each view in its own module: only the form and the log's control bar need anywidget.
-_WIDGETS = {"EmitForm": "form", "EventLog": "log", "EventTable": "log", "Pending": "pending", "StatusWidget": "status"}
+_WIDGETS = {
+    "EmitForm": "views.form",
+    "EventLog": "views.log",
+    "EventTable": "views.log",
+    "Pending": "views.pending",
+    "StatusWidget": "views.status",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -158,8 +158,8 @@ def load_ipython_extension(ipython: Any) -> None:
     the hook that pushes the views' final states at the end of each cell, and a hook
     that keeps a re-run ``%load_ext sio_notebook`` cell quiet."""
     _need_shell(ipython, "load_ipython_extension()")
-    from .live import install_hook
     from .magics import SioMagics
+    from .views.live import install_hook
 
     ipython.register_magics(SioMagics)
     install_hook(ipython)
@@ -183,8 +183,8 @@ def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext sio_notebook``: remove the magics. Connections are left running
     (``%reload_ext`` keeps them); use ``%sio disconnect`` to close one."""
     _need_shell(ipython, "unload_ipython_extension()")
-    from .live import uninstall_hook
     from .magics import SioMagics
+    from .views.live import uninstall_hook
 
     uninstall_hook(ipython)
     if _quiet_reload in ipython.events.callbacks["pre_run_cell"]:

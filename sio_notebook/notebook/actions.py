@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .capture import Capture
 from .connections import Connection, get_connection, list_connections
-from .render import escape
+from .recording.capture import Capture
+from .views.render import escape
 
 __all__ = ["ConnectionList", "call", "capture", "connection_list", "emit", "form", "log", "plot", "status"]
 
@@ -63,14 +63,14 @@ def status(name_or_client: Any = "sio") -> Any:
     client, name = _resolve(name_or_client)
     if name is not None:
         return get_connection(name).status_view()
-    from .status import StatusWidget
+    from .views.status import StatusWidget
 
     return StatusWidget(client)
 
 
 def emit(event: str, data: Any = None, *, name: Any = "sio", namespace: str | None = None) -> Any:
     """Emit ``event`` (``%sio emit``): a live line that says sent or queued; awaitable."""
-    from .pending import Pending
+    from .views.pending import Pending
 
     client, _ = _resolve(name)
     return Pending(client, "emit", event, data, namespace=namespace)
@@ -79,7 +79,7 @@ def emit(event: str, data: Any = None, *, name: Any = "sio", namespace: str | No
 def call(event: str, data: Any = None, *, name: Any = "sio", namespace: str | None = None, timeout: float = 10.0) -> Any:
     """Call ``event`` (``%sio call``): a live line with the ack and its round-trip time;
     ``await`` it for the ack value."""
-    from .pending import Pending
+    from .views.pending import Pending
 
     client, _ = _resolve(name)
     return Pending(client, "call", event, data, namespace=namespace, timeout=timeout)
@@ -137,7 +137,7 @@ def plot(what: Any, y: str | None = None, *, name: Any = "sio", **kwargs: Any) -
 
 def form(name_or_client: Any = "sio", *, namespace: str = "/", **kwargs: Any) -> Any:
     """The emit form (``%sio form``): event, namespace, payload, ack; results below."""
-    from .form import EmitForm
+    from .views.form import EmitForm
 
     client, name = _resolve(name_or_client)
     view = EmitForm(client, connection=name, namespace=namespace, **kwargs)

@@ -56,8 +56,8 @@ class Connection:
     closed: bool = False
 
     def status_view(self) -> Any:
-        """The (shared) :class:`~sio_notebook.notebook.status.StatusWidget` of this connection."""
-        from .status import StatusWidget
+        """The (shared) :class:`~sio_notebook.notebook.views.status.StatusWidget` of this connection."""
+        from .views.status import StatusWidget
 
         if self.status_widget is None:
             self.status_widget = StatusWidget(self.client, url=self.url)

@@ -37,8 +37,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from . import connections as _conn
 from .actions import ConnectionList
-from .live import show_bundle
 from .payload import PayloadError, parse_payload
+from .views.live import show_bundle
 
 __all__ = ["SioMagics"]
 
@@ -221,7 +221,7 @@ class SioMagics(Magics):
 
     def _do_form(self, args: Any) -> Any:
         self._no_positional(args)
-        from .form import EmitForm
+        from .views.form import EmitForm
 
         conn = self._connection(args.name)
         ns = args.namespace[-1] if args.namespace else "/"
@@ -235,7 +235,7 @@ class SioMagics(Magics):
             raise _usage("capture needs at least one EVENT ('*' for every event)")
         if args.max_rows < 1 or args.rows < 1:
             raise _usage("--max-rows and --rows must be at least 1")
-        from .capture import Capture
+        from .recording.capture import Capture
 
         conn = self._connection(args.name)
         cap = Capture(
@@ -266,7 +266,7 @@ class SioMagics(Magics):
             raise _usage("plot needs EVENT FIELD, e.g. %sio plot tick price --by symbol --window 60")
         if args.window is not None and args.window <= 0:
             raise _usage("--window must be a positive number of seconds")
-        from .capture import Capture
+        from .recording.capture import Capture
 
         conn = self._connection(args.name)
         event, field = args.args
@@ -330,7 +330,7 @@ class SioMagics(Magics):
             raise _usage(f"{action} takes one --namespace")
         conn = self._connection(args.name)  # before the payload is evaluated
         data = self._payload(rest) if rest else None
-        from .pending import Pending
+        from .views.pending import Pending
 
         pending = Pending(
             conn.client,

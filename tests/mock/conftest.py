@@ -9,7 +9,7 @@ made by our AsyncClient against a private Node socket.io 4.8.4 peer (tests/peers
   events and ``flood-done``;
 * on ``/custom``: ``auth``, ``handshake`` and one ``echo`` call.
 
-The calls go through :class:`~sio_notebook.notebook.pending.Pending` (what ``%sio call`` uses),
+The calls go through :class:`~sio_notebook.notebook.views.pending.Pending` (what ``%sio call`` uses),
 so the capture records their acks. The peer is stopped before any test runs: every mock
 test serves the dataset with no original server running.
 """
@@ -29,7 +29,7 @@ from peers.launcher import start_server
 
 from sio_notebook import AsyncClient
 from sio_notebook.notebook import Capture, capture
-from sio_notebook.notebook.pending import Pending
+from sio_notebook.notebook.views.pending import Pending
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sio_notebook.notebook import capture
-from sio_notebook.notebook.chart import LiveChart, minmax_indices, nice_ticks, plot, time_ticks
+from sio_notebook.notebook.views.chart import LiveChart, minmax_indices, nice_ticks, plot, time_ticks
 
 from .fakes import FakeClient
 

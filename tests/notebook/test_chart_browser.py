@@ -36,7 +36,7 @@ CELLS = [
     "import os\n"
     "import sio_notebook as socketio\n"
     "import sio_notebook.notebook as nb\n"
-    "from sio_notebook.notebook.chart import plot\n"
+    "from sio_notebook.notebook.views.chart import plot\n"
     "demo = socketio.AsyncClient()\n"
     "await demo.connect(os.environ['SIO_CHART_DEMO_URL'])\n"
     "prices = nb.capture(demo, 'tick')\n"

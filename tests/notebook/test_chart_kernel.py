@@ -27,7 +27,7 @@ def _updates(kernel: Kernel, display_id: str, since: float) -> list[tuple[float,
 def test_chart_follows_a_50000_event_flood_with_bounded_updates(kernel: Kernel, node_server: ServerHandle) -> None:
     kernel.ok(
         "import sio_notebook as socketio\n"
-        "from sio_notebook.notebook.chart import plot\n"
+        "from sio_notebook.notebook.views.chart import plot\n"
         "fsio = socketio.AsyncClient(reconnection=False)\n"
         f"await fsio.connect({node_server.url!r}, transports=['websocket'])\n"
         "fcap = nb.capture(fsio, 'tick', max_rows=1000)\n"
@@ -56,7 +56,7 @@ def test_kernel_answers_a_trivial_cell_while_a_chart_follows_a_flood(kernel: Ker
     kernel.ok(
         "import asyncio\n"
         "import sio_notebook as socketio\n"
-        "from sio_notebook.notebook.chart import plot\n"
+        "from sio_notebook.notebook.views.chart import plot\n"
         "asio = socketio.AsyncClient(reconnection=False)\n"
         f"await asio.connect({node_server.url!r}, transports=['websocket'])\n"
         "acap = nb.capture(asio, 'tick', max_rows=1000)\n"

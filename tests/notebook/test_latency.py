@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from peers.launcher import ServerHandle
 
-from sio_notebook.notebook.roundtrips import LatencyStats, latency, record_rtt
+from sio_notebook.notebook.recording.roundtrips import LatencyStats, latency, record_rtt
 
 from .kernel import Kernel
 

@@ -11,7 +11,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import sio_notebook
 from sio_notebook.notebook import connections as registry
-from sio_notebook.notebook.widgets import Pending
+from sio_notebook.notebook.views.widgets import Pending
 
 from .fakes import FakeClient
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 import sio_notebook.notebook as nb
-from sio_notebook.notebook.rows import CapturedEvent
-from sio_notebook.notebook.store import ParquetSink
+from sio_notebook.notebook.recording.rows import CapturedEvent
+from sio_notebook.notebook.recording.store import ParquetSink
 
 VALIDATOR = Path(__file__).resolve().parents[1] / "prove" / "asyncapi"
 

@@ -10,13 +10,13 @@ import pytest
 
 import sio_notebook.notebook as nb
 from sio_notebook.exceptions import ExpectationFailed, SocketIOError
-from sio_notebook.notebook.capture import Capture
-from sio_notebook.notebook.log import EventTable
 from sio_notebook.notebook.prove.fields import MISSING, get_field, make_predicate
 from sio_notebook.notebook.prove.pairing import pair_replies
 from sio_notebook.notebook.prove.schema import BINARY, infer_schema
-from sio_notebook.notebook.rows import CapturedEvent
-from sio_notebook.notebook.status import StatusWidget
+from sio_notebook.notebook.recording.capture import Capture
+from sio_notebook.notebook.recording.rows import CapturedEvent
+from sio_notebook.notebook.views.log import EventTable
+from sio_notebook.notebook.views.status import StatusWidget
 
 from .fakes import FakeClient
 
@@ -260,7 +260,7 @@ def test_conform_loads_jsonschema_off_the_loop_and_checks_what_came_meanwhile() 
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
         "from fakes import FakeClient\n"
         "import sio_notebook.notebook as nb\n"
-        "from sio_notebook.notebook.status_lines import status_lines\n"
+        "from sio_notebook.notebook.views.status_lines import status_lines\n"
         "async def main():\n"
         "    client = FakeClient()\n"
         "    learn = nb.capture(client, '*')\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from sio_notebook.notebook.render import (
+from sio_notebook.notebook.views.render import (
     format_time,
     log_header_html,
     payload_text,

@@ -14,7 +14,7 @@ from peers.launcher import ServerHandle
 import sio_notebook as socketio
 from sio_notebook.exceptions import BadNamespaceError
 from sio_notebook.notebook import capture
-from sio_notebook.notebook.replay import replay
+from sio_notebook.notebook.recording.replay import replay
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -94,7 +94,7 @@ async def test_outgoing_and_lifecycle_rows_are_not_replayed(client: socketio.Asy
 
 async def test_replay_from_a_dataset_path(client: socketio.AsyncClient, tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
-    from sio_notebook.notebook.store import ParquetSink
+    from sio_notebook.notebook.recording.store import ParquetSink
 
     sink = ParquetSink(tmp_path / "m.parquet")
     for i in range(50):

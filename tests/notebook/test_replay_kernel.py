@@ -18,7 +18,7 @@ def test_replay_shows_progress_and_returns_the_count(kernel: Kernel, node_server
         "echo = nb.capture(rsio, 'message-back')\n"
         "rows = [(i + 1, 1000.0 + i, '/', 'message', ({'i': i},)) for i in range(2000)]"
     )
-    reply = kernel.ok("from sio_notebook.notebook.replay import replay\nsent = await replay(rows, rsio)\nsent")
+    reply = kernel.ok("from sio_notebook.notebook.recording.replay import replay\nsent = await replay(rows, rsio)\nsent")
     assert reply.result() == "2000"
     texts = [m["content"]["data"]["text/plain"] for m in reply.of_type("display_data", "update_display_data")]
     assert texts and texts[0].startswith("replaying 0 / 2,000 events (0%) to http://127.0.0.1")

@@ -16,8 +16,8 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from sio_notebook.notebook import Capture, capture  # noqa: E402
-from sio_notebook.notebook.frames import rows_to_frames  # noqa: E402
-from sio_notebook.notebook.store import (  # noqa: E402
+from sio_notebook.notebook.recording.frames import rows_to_frames  # noqa: E402
+from sio_notebook.notebook.recording.store import (  # noqa: E402
     JSON_FIELD,
     ParquetSink,
     StoreError,

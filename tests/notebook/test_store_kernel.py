@@ -18,7 +18,7 @@ from .kernel import Kernel
 pa = pytest.importorskip("pyarrow")
 duckdb = pytest.importorskip("duckdb")
 
-from sio_notebook.notebook.store import read_rows  # noqa: E402
+from sio_notebook.notebook.recording.store import read_rows  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -39,7 +39,7 @@ def _connect(kernel: Kernel, url: str, path: Path, **sink: int | float) -> None:
         "import asyncio\n"
         "import sio_notebook as socketio\n"
         "from sio_notebook.notebook import capture\n"
-        "from sio_notebook.notebook.store import ParquetSink\n"
+        "from sio_notebook.notebook.recording.store import ParquetSink\n"
         "sio = socketio.AsyncClient(reconnection=False)\n"
         f"await sio.connect({url!r}, transports=['websocket'])\n"
         "cap = capture(sio, 'tick', max_rows=1000)\n"

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from sio_notebook.notebook import EmitForm, EventTable, Pending, StatusWidget, capture
-from sio_notebook.notebook.roundtrips import round_trips
+from sio_notebook.notebook.recording.roundtrips import round_trips
 
 from .fakes import FakeClient
 

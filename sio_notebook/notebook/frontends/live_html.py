@@ -5,7 +5,7 @@ marimo drops display updates once a view's cell has finished; both keep widgets 
 (marimo through ``mo.ui.anywidget``). There a view shows this widget instead of a plain
 output, and each (throttled) push sets :attr:`LiveHTML.html`, a synced traitlet: the
 page replaces the element's content. The HTML is exactly what the plain output would
-show (the renderers in :mod:`sio_notebook.notebook.render` and the views), so the views
+show (the renderers in :mod:`sio_notebook.notebook.views.render` and the views), so the views
 look the same everywhere.
 
 anywidget is the library built for this: one widget class renders in JupyterLab,

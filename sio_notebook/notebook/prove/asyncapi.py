@@ -50,8 +50,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...sansio.url import redact_url
-from ..frames import payload_of
-from ..render import format_time
+from ..recording.frames import payload_of
+from ..views.render import format_time
 from .deps import require
 from .expect import is_capture
 from .schema import infer_schema
@@ -75,7 +75,7 @@ def load_rows(source: Any) -> tuple[list[Any], str | None]:
                 url = None
         return list(source), url
     if isinstance(source, (str, os.PathLike)):
-        from ..capture import Capture
+        from ..recording.capture import Capture
 
         return list(Capture.load(source)), None
     raise TypeError(f"source must be a capture or the path of a Parquet dataset, not {type(source).__name__}")

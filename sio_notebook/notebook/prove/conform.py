@@ -16,9 +16,9 @@ only where the schema says ``x-sio-binary`` (see :mod:`.schema`), and a string i
 valid where bytes were.
 
 Where it shows: with a capture as the source, each violating row gets a note
-(:meth:`Capture.annotate <sio_notebook.notebook.capture.Capture.annotate>`) that its event
+(:meth:`Capture.annotate <sio_notebook.notebook.recording.capture.Capture.annotate>`) that its event
 log marks (⚠, with the messages as the tooltip); the status view of the client counts the
-violations (:mod:`sio_notebook.notebook.status_lines`). With a client as the source the
+violations (:mod:`sio_notebook.notebook.views.status_lines`). With a client as the source the
 checker watches through a capture of its own, so only the status counts them.
 
 Cost: one validation per event while the checker runs (``checker.stop()`` ends it); the
@@ -36,10 +36,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..capture import Capture
-from ..frames import payload_of
-from ..live import running_loop
-from ..status_lines import remove_status_line, set_status_line
+from ..recording.capture import Capture
+from ..recording.frames import payload_of
+from ..views.live import running_loop
+from ..views.status_lines import remove_status_line, set_status_line
 from .deps import available, require
 from .expect import is_capture
 from .spec import Key, index_messages, load_spec
@@ -303,7 +303,7 @@ class Checker:
         return f"<Checker {self._status_line()[1]}{state}>"
 
     def _repr_html_(self) -> str:
-        from ..render import STYLE, escape
+        from ..views.render import STYLE, escape
 
         cls = "sio-err" if self.count else "sio-ok"
         return f'{STYLE}<div class="sio-view"><span class="{cls}">conformance: {escape(self._status_line()[1])}</span></div>'

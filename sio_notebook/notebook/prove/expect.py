@@ -12,7 +12,7 @@ expected and lists what did arrive in that window as the event log shows rows, s
 notebook run headless (nbclient, papermill) fails with a message a person can act on.
 
 The listener is the client's ``on_any`` hook, or a capture's sink
-(:meth:`~sio_notebook.notebook.capture.Capture.add_sink`); it is added for the wait only,
+(:meth:`~sio_notebook.notebook.recording.capture.Capture.add_sink`); it is added for the wait only,
 so nothing runs per event when no expectation is waiting.
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...exceptions import ExpectationFailed
-from ..frames import payload_of
+from ..recording.frames import payload_of
 from .fields import Where, describe_where, make_predicate
 from .text import rows_block
 

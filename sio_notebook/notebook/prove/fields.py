@@ -1,7 +1,7 @@
 """Payload fields by dotted name, and the ``where`` filters built on them.
 
 ``"a.b"`` names ``payload["a"]["b"]``, the same dotted names the DataFrames of a capture
-use for nested payloads (:func:`~sio_notebook.notebook.frames.flatten`), so a column seen
+use for nested payloads (:func:`~sio_notebook.notebook.recording.frames.flatten`), so a column seen
 in ``cap.frames()["tick"]`` is a field an expectation or a pairing can name. Pure: no I/O.
 """
 

@@ -8,7 +8,7 @@
     nb.latency(sio, "subscribe", reply="subscribed", match="id")  # the same, watched live
 
 Acks (``reply=None``) are what the notebook layer's calls recorded (``%sio call``, the
-form, ``Pending``): with a client, :func:`sio_notebook.notebook.roundtrips.latency`, which
+form, ``Pending``): with a client, :func:`sio_notebook.notebook.recording.roundtrips.latency`, which
 counts the calls that raised their ``TimeoutError``; with a capture, its ``ack`` rows
 (made with ``outgoing=True``).
 
@@ -25,9 +25,9 @@ import time
 import weakref
 from typing import Any
 
-from ..capture import Capture
-from ..roundtrips import LatencyStats, RoundTrip
-from ..roundtrips import latency as ack_latency
+from ..recording.capture import Capture
+from ..recording.roundtrips import LatencyStats, RoundTrip
+from ..recording.roundtrips import latency as ack_latency
 from .expect import is_capture
 from .pairing import pair_replies
 

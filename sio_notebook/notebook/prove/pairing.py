@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..frames import payload_of
-from ..roundtrips import RoundTrip
+from ..recording.frames import payload_of
+from ..recording.roundtrips import RoundTrip
 from .fields import MISSING, get_field
 
 __all__ = ["Pairing", "pair_replies"]

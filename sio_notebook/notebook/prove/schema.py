@@ -11,7 +11,7 @@ bytes value becomes ``{"type": "string", "format": "binary", "contentMediaType":
 what :mod:`.conform` checks; see :mod:`.asyncapi` for the extensions).
 
 The payload of an event is what the capture's DataFrames use
-(:func:`~sio_notebook.notebook.frames.payload_of`): one argument is that value, several
+(:func:`~sio_notebook.notebook.recording.frames.payload_of`): one argument is that value, several
 arguments are one array, none is ``null``.
 """
 

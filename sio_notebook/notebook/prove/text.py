@@ -1,6 +1,6 @@
 """Captured rows as lines of text, the way the event log shows them.
 
-The event log (:mod:`sio_notebook.notebook.log`) is HTML; an exception message, a
+The event log (:mod:`sio_notebook.notebook.views.log`) is HTML; an exception message, a
 terminal or a headless run needs the same columns as plain text: row number, time (UTC),
 direction, namespace, event, payload (compact JSON, binary parts summarised, cut).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..render import DIRECTIONS, format_time, payload_text
+from ..views.render import DIRECTIONS, format_time, payload_text
 
 __all__ = ["row_line", "rows_block"]
 

@@ -13,8 +13,8 @@ import asyncio
 import time
 from typing import Any
 
-from ..live import LiveOutput, describe
-from ..render import STYLE, escape, payload_text
+from ..views.live import LiveOutput, describe
+from ..views.render import STYLE, escape, payload_text
 from .expect import check_expectation, expect
 from .fields import Where, describe_where
 

@@ -13,8 +13,8 @@ import dataclasses
 import time
 from typing import Any
 
+from ..recording.rates import EventRates
 from .live import LiveOutput, describe, running_loop
-from .rates import EventRates
 from .render import status_html, status_text
 from .status_lines import status_lines
 

@@ -1,6 +1,6 @@
 """Captured rows as pandas DataFrames: one mixed frame, or one frame per event.
 
-A row is a :class:`~sio_notebook.notebook.capture.CapturedEvent` (or the plain tuple a
+A row is a :class:`~sio_notebook.notebook.recording.capture.CapturedEvent` (or the plain tuple a
 capture stores): ``(seq, time, namespace, event, args[, direction])``.
 
 * :func:`rows_to_dataframe` gives the mixed frame of ``cap.df``: ``time`` (UTC),

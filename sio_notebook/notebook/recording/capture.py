@@ -23,7 +23,7 @@ Opt-in rows make the capture a full timeline of the connection:
 
 * ``outgoing=True``: what this client sent (``client.on_any_outgoing``), direction
   ``"out"``, and the acks of calls made through the notebook layer (``%sio call``, the
-  form, :class:`~sio_notebook.notebook.pending.Pending`), direction ``"ack"`` with the
+  form, :class:`~sio_notebook.notebook.views.pending.Pending`), direction ``"ack"`` with the
   round-trip time in :attr:`CapturedEvent.rtt`.
 * ``lifecycle=True``: connect (sid, transport), disconnect (reason), reconnect attempts
   and results, transport upgrades, direction ``"life"``.
@@ -31,7 +31,7 @@ Opt-in rows make the capture a full timeline of the connection:
 A capture made through ``%sio capture`` follows its connection's *name*: when ``%sio
 connect`` runs again, :meth:`attach` moves it to the new client; rows and counts carry on.
 
-The DataFrame logic lives in :mod:`sio_notebook.notebook.frames`.
+The DataFrame logic lives in :mod:`sio_notebook.notebook.recording.frames`.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class Capture:
         self._observers: list[Callable[[], None]] = []
         self._sinks: list[Callable[[CapturedEvent], None]] = []
         self.store: Any = None
-        """The :class:`~sio_notebook.notebook.store.ParquetSink` every row is written to, if any."""
+        """The :class:`~sio_notebook.notebook.recording.store.ParquetSink` every row is written to, if any."""
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._table: Any = None
         self._life = LifecycleRows(self)
@@ -308,7 +308,7 @@ class Capture:
 
     @property
     def df(self) -> pd.DataFrame:
-        """Every row in one new DataFrame (see :func:`~sio_notebook.notebook.frames.rows_to_dataframe`)."""
+        """Every row in one new DataFrame (see :func:`~sio_notebook.notebook.recording.frames.rows_to_dataframe`)."""
         return rows_to_dataframe(list(self._rows))
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -317,7 +317,7 @@ class Capture:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """``{event name: DataFrame}``, each with only that event's columns and dtypes
-        (see :func:`~sio_notebook.notebook.frames.rows_to_frames`)."""
+        (see :func:`~sio_notebook.notebook.recording.frames.rows_to_frames`)."""
         return rows_to_frames(list(self._rows))
 
     async def df_async(self) -> pd.DataFrame:
@@ -362,7 +362,7 @@ class Capture:
 
     def write_to(self, path: Any, *, flush_rows: int = 10_000, flush_seconds: float = 1.0) -> Any:
         """Stream every row from now on to the Parquet dataset at ``path`` (see
-        :mod:`~sio_notebook.notebook.store`); :meth:`stop` flushes it. Returns the sink."""
+        :mod:`~sio_notebook.notebook.recording.store`); :meth:`stop` flushes it. Returns the sink."""
         from .store import ParquetSink
 
         if self.store is not None:
@@ -374,13 +374,13 @@ class Capture:
     def plot(self, y: str | None = None, by: str | None = None, window: float | None = None,
              kind: str = "line", **kwargs: Any) -> Any:
         """A live chart of payload field ``y`` over arrival time, one series per ``by`` value
-        (:class:`~sio_notebook.notebook.chart.LiveChart`; it displays as a cell's result)."""
-        from .chart import LiveChart
+        (:class:`~sio_notebook.notebook.views.chart.LiveChart`; it displays as a cell's result)."""
+        from ..views.chart import LiveChart
 
         return LiveChart(self, y, by=by, window=window, kind=kind, **kwargs)
 
     async def replay(self, client: Any, speed: float | None = None, **kwargs: Any) -> int:
-        """Emit the rows held again on ``client``, in order (:func:`~sio_notebook.notebook.replay.replay`);
+        """Emit the rows held again on ``client``, in order (:func:`~sio_notebook.notebook.recording.replay.replay`);
         returns the number sent."""
         from .replay import replay
 
@@ -405,9 +405,9 @@ class Capture:
     # Display: a capture shows as its live view
 
     def table(self, **kwargs: Any) -> Any:
-        """The live :class:`~sio_notebook.notebook.log.EventTable` of this capture
+        """The live :class:`~sio_notebook.notebook.views.log.EventTable` of this capture
         (created on first use; ``kwargs`` go to a new view)."""
-        from .log import EventTable
+        from ..views.log import EventTable
 
         if kwargs or self._table is None or self._table.closed:
             self._table = EventTable(self, **kwargs)

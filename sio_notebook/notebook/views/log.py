@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .frontends.detect import frontend
+from ..frontends.detect import frontend
 from .live import LiveOutput
 from .render import STYLE, field_columns, log_header_html, payload_text, rows_html
 
@@ -30,7 +30,7 @@ __all__ = ["EventLog", "EventTable"]
 
 
 class EventTable(LiveOutput):
-    """The live log view of a :class:`~sio_notebook.notebook.capture.Capture`.
+    """The live log view of a :class:`~sio_notebook.notebook.recording.capture.Capture`.
 
     Args:
         capture: the capture to show.

@@ -1,6 +1,6 @@
 """Extra lines of a client's status view, added by tools that watch the client.
 
-The status view (:class:`~sio_notebook.notebook.status.StatusWidget`) shows what the client
+The status view (:class:`~sio_notebook.notebook.views.status.StatusWidget`) shows what the client
 itself reports; a tool that watches its traffic (a conformance checker counting violations)
 adds a line here instead of reaching into the view::
 

@@ -16,8 +16,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .frames import flatten, payload_of
-from .rates import sparkline
+from ..recording.frames import flatten, payload_of
+from ..recording.rates import sparkline
 from .theme import STYLE
 
 __all__ = [
@@ -148,10 +148,10 @@ def rows_html(
 ) -> str:
     """An HTML table of captured rows, in the order given; every cell escaped.
 
-    Rows are :class:`~sio_notebook.notebook.capture.CapturedEvent` tuples. ``directions``
+    Rows are :class:`~sio_notebook.notebook.recording.capture.CapturedEvent` tuples. ``directions``
     adds the direction column; ``fields`` shows those flattened payload keys as columns
     (for a single-event capture) instead of one payload column. ``notes`` (``{seq: text}``,
-    :meth:`Capture.annotate <sio_notebook.notebook.capture.Capture.annotate>`) mark their
+    :meth:`Capture.annotate <sio_notebook.notebook.recording.capture.Capture.annotate>`) mark their
     rows with a warning sign whose tooltip is the note (a conformance violation).
     """
     head = ["#", "time (UTC)"]

@@ -3,7 +3,7 @@
 It lives in its own module, apart from :mod:`.capture`, so that the store (which makes rows
 when it reads a dataset back) and the replay depend on the row alone and not on the
 capture that uses them: ``capture -> store -> rows`` has no way back. Import it from
-:mod:`sio_notebook.notebook` or :mod:`sio_notebook.notebook.capture`, which re-export it.
+:mod:`sio_notebook.notebook` or :mod:`sio_notebook.notebook.recording.capture`, which re-export it.
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from .frontends.detect import frontend
-from .frontends.show import marimo_append, marimo_element, show_bundle, update_bundle, widget_bundle
+from ..frontends.detect import frontend
+from ..frontends.show import marimo_append, marimo_element, show_bundle, update_bundle, widget_bundle
 
 __all__ = ["LiveOutput", "Throttle", "describe", "install_hook", "push_all", "show_bundle", "update_bundle"]
 
@@ -266,7 +266,7 @@ class LiveOutput(ShownOncePerCell):
         """The anywidget carrying this view's HTML where display updates are dropped
         (Voilà, marimo: :mod:`.frontends.live_html`); made on first use."""
         if self._widget is None:
-            from .frontends.live_html import LiveHTML
+            from ..frontends.live_html import LiveHTML
 
             self._widget = LiveHTML(html=self.html(), marimo_theme=frontend() == "marimo")
         return self._widget

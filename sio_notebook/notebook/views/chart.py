@@ -7,7 +7,7 @@
 
 The chart is a plain display output (``text/html`` holding an inline SVG, plus a
 ``text/plain`` summary) updated in place through its ``display_id``
-(:class:`~sio_notebook.notebook.live.LiveOutput`), so a saved notebook keeps the last
+(:class:`~sio_notebook.notebook.views.live.LiveOutput`), so a saved notebook keeps the last
 picture, and it renders with or without a kernel, in JupyterLab, Notebook 7, Voilà, VS
 Code and ``nbconvert --to html`` offline. Why not a plotting library: the widget ones
 (bqplot, plotly's FigureWidget, ipympl) show nothing once the kernel is gone or offline
@@ -39,7 +39,7 @@ from .live import LiveOutput
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from .capture import Capture
+    from ..recording.capture import Capture
 
 __all__ = ["LiveChart", "plot"]
 

@@ -6,7 +6,7 @@ The line tells the truth about where the message is:
   (connecting, reconnecting, server down) says **queued (N waiting)** and turns into
   *sent* once the buffer has been flushed after the connection came back;
 * a call shows the ack values and the round-trip time (also recorded with
-  :func:`sio_notebook.notebook.roundtrips.record_rtt` and as an ``ack`` row of outgoing
+  :func:`sio_notebook.notebook.recording.roundtrips.record_rtt` and as an ``ack`` row of outgoing
   captures), or the error.
 """
 
@@ -16,12 +16,12 @@ import asyncio
 import time
 from typing import Any
 
-from .capture import record_ack
-from .client_api import NotebookClient
-from .connections import started
+from ..client_api import NotebookClient
+from ..connections import started
+from ..recording.capture import record_ack
+from ..recording.roundtrips import record_rtt, record_timeout
 from .live import LiveOutput, describe, running_loop
 from .render import STYLE, escape, values_text
-from .roundtrips import record_rtt, record_timeout
 
 __all__ = ["Pending", "send_state"]
 

@@ -28,9 +28,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import BadNamespaceError
-from ..sansio.url import redact_url
-from .live import LiveOutput
+from ...exceptions import BadNamespaceError
+from ...sansio.url import redact_url
+from ..views.live import LiveOutput
 
 if TYPE_CHECKING:  # pragma: no cover
     from .capture import Capture
@@ -62,7 +62,7 @@ class ReplayProgress(LiveOutput):
     def html(self) -> str:
         import html
 
-        from .theme import STYLE
+        from ..views.theme import STYLE
 
         pct = 100 * self.sent / self.total if self.total else 100
         bar = (

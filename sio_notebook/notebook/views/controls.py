@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .frontends.detect import frontend
-from .frontends.show import show_bundle, update_bundle, widget_bundle
+from ..frontends.detect import frontend
+from ..frontends.show import show_bundle, update_bundle, widget_bundle
 
 __all__ = ["LogControls", "WidgetOutput", "widget_bundle"]
 
@@ -56,7 +56,7 @@ class LogControls(WidgetOutput):
     """Filter box, *Pause view* toggle and *Clear view* button of an event log view."""
 
     def __init__(self, view: Any) -> None:
-        from .frontends.inputs import Field, LogControlsInputs, on_owner_loop  # anywidget: on first use only
+        from ..frontends.inputs import Field, LogControlsInputs, on_owner_loop  # anywidget: on first use only
 
         self.view = view
         self.widget = LogControlsInputs(marimo_theme=frontend() == "marimo")

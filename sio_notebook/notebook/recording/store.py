@@ -13,7 +13,7 @@
 Layout: one directory, partitioned by event name the way Hive, Spark, Dask, DuckDB and
 pyarrow expect (``ticks.parquet/event=tick/part-….parquet``), because events have
 different shapes and each event's files then share one schema. The columns are those of
-``cap.frames()[event]`` (:func:`~sio_notebook.notebook.frames.rows_to_frames`): ``time``
+``cap.frames()[event]`` (:func:`~sio_notebook.notebook.recording.frames.rows_to_frames`): ``time``
 (UTC timestamp, µs), ``namespace`` (``direction`` when rows are not all incoming), then the
 flattened payload with honest types, preceded by ``seq``, the row's 1-based position in
 this store, which gives the arrival order across events.
@@ -22,7 +22,7 @@ Why one file per flush: a Parquet file is readable only once its footer is writt
 file kept open across flushes would be lost whole if the kernel died. Each flush (every
 ``flush_rows`` rows, every ``flush_seconds`` seconds, and on :meth:`ParquetSink.close`)
 writes one small file with one row group, beside the dataset, and renames it into place:
-readers (:meth:`Capture.load <sio_notebook.notebook.capture.Capture.load>` while a
+readers (:meth:`Capture.load <sio_notebook.notebook.recording.capture.Capture.load>` while a
 capture runs, DuckDB) never see a half-written file, and a killed kernel loses at most the
 rows not yet flushed.
 
@@ -283,7 +283,7 @@ _META = ("time", "namespace", "event", "direction", "seq")
 def rows_to_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
     """The Arrow table of one event's rows ``(seq, time, namespace, event, args[, direction])``.
 
-    The columns are those of :func:`~sio_notebook.notebook.frames.rows_to_frames` (which
+    The columns are those of :func:`~sio_notebook.notebook.recording.frames.rows_to_frames` (which
     defines them), after ``seq``. Columns pyarrow cannot type (mixed types across rows)
     are stored as JSON text, marked in the field metadata, and decoded by :func:`read_rows`.
 
@@ -438,7 +438,7 @@ def _event_tables(path: Path) -> dict[str, pa.Table]:
 
 def read_rows(path: str | os.PathLike[str]) -> list[CapturedEvent]:
     """Every row of the dataset at ``path`` (finished or still being written), in arrival
-    order, as :class:`~sio_notebook.notebook.rows.CapturedEvent` rows.
+    order, as :class:`~sio_notebook.notebook.recording.rows.CapturedEvent` rows.
 
     A dict payload is rebuilt from its columns (dotted names nest again, missing values are
     left out); a ``data`` column gives the payload itself. Events captured with several

@@ -17,16 +17,16 @@ import time
 from collections import deque
 from typing import Any
 
-from .capture import record_ack
-from .connections import get_connection, started
+from ..connections import get_connection, started
+from ..frontends.detect import frontend
+from ..frontends.show import marimo_append, widget_bundle
+from ..payload import PayloadError, parse_payload
+from ..recording.capture import record_ack
+from ..recording.roundtrips import record_rtt, record_timeout
 from .controls import WidgetOutput
-from .frontends.detect import frontend
-from .frontends.show import marimo_append, widget_bundle
 from .live import LiveOutput, ShownOncePerCell, describe
-from .payload import PayloadError, parse_payload
 from .pending import send_state
 from .render import STYLE, escape, payload_text, values_text
-from .roundtrips import record_rtt, record_timeout
 
 __all__ = ["EmitForm"]
 
@@ -100,7 +100,7 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         timeout: float = 5.0,
         history: int = 20,
     ) -> None:
-        from .frontends.inputs import EmitFormInputs, Field, on_owner_loop  # anywidget: on first use only
+        from ..frontends.inputs import EmitFormInputs, Field, on_owner_loop  # anywidget: on first use only
 
         self.client = client
         self.connection = connection
