@@ -74,7 +74,7 @@ def _(nb, sio):
 
 @app.cell
 def _(nb, ticks):
-    nb.plot(ticks, "price", by="symbol", window=60)  # %sio plot tick price --by symbol
+    nb.plot(ticks, "price", by="symbol", normalize=True, window=60)  # each symbol as its change in %
     return
 
 
