@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..exceptions import ConnectionError, SocketIOError, TransportError
 from .engineio import Frame
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "UNKNOWN_SESSION_ADVICE",
     "batches",
     "describe_http_error",
+    "get_failure",
     "is_engineio_error",
     "is_unknown_session",
 ]
@@ -109,3 +111,22 @@ def is_engineio_error(data: Any) -> bool:
     ``"Invalid session"``. Anything else (an HTML page, no body) is not Engine.IO.
     """
     return (isinstance(data, dict) and "message" in data) or isinstance(data, str)
+
+
+def get_failure(status: int, body: str, base: str, *, handshake: bool) -> SocketIOError:
+    """What a non-200 answer to a polling GET means (§1.9), as the error to raise.
+
+    On the handshake (no session yet) it is a refusal the connect reports as a
+    ``ConnectionError``: credentials (401, 403, 407) rather than a wrong URL; a client error
+    without an Engine.IO error body means something else answers at ``base``. Once a session
+    is open it is a ``TransportError`` with the status, which the engine treats as a lost
+    connection.
+    """
+    text, data = describe_http_error(status, body)
+    if not handshake:
+        return TransportError(f"GET failed: {text}", status)
+    if status in (401, 403, 407):
+        text = f"{base} refused the request: {text}"
+    elif status < 500 and not is_engineio_error(data):
+        text = f"{base} is not a Socket.IO server (or socketio_path is wrong): {text}"
+    return ConnectionError(text, data)

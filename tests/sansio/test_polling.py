@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from sio_notebook.exceptions import ConnectionError, TransportError
+from sio_notebook.sansio import polling
 from sio_notebook.sansio.polling import (
     MAX_PACKETS_PER_POST,
     UNKNOWN_SESSION_ADVICE,
@@ -77,3 +81,22 @@ def test_other_errors_carry_no_load_balancer_advice() -> None:
         text, data = describe_http_error(status, body)
         assert not is_unknown_session(status, data), (status, body)
         assert "sticky" not in text, (status, body)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "handshake", "kind", "text"),
+    [
+        (401, "Unauthorized", True, ConnectionError, "http://h refused the request: "),
+        (404, "Not Found", True, ConnectionError, "http://h is not a Socket.IO server (or socketio_path is wrong): "),
+        (400, '{"code":1,"message":"Session ID unknown"}', True, ConnectionError, "Session ID unknown"),
+        (502, "Bad Gateway", True, ConnectionError, "HTTP 502"),
+        (400, '{"code":1,"message":"Session ID unknown"}', False, TransportError, "GET failed: "),
+    ],
+)
+def test_what_a_failed_get_means(status: int, body: str, handshake: bool, kind: type, text: str) -> None:
+    """§1.9: a refusal of the handshake is the connect's ConnectionError; once open, a lost connection."""
+    error = polling.get_failure(status, body, "http://h", handshake=handshake)
+    assert type(error) is kind
+    assert text in str(error)
+    if kind is TransportError:
+        assert error.status == status  # type: ignore[attr-defined]

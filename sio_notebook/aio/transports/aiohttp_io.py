@@ -20,10 +20,10 @@ import aiohttp
 from ...exceptions import ConnectionError, PayloadTooLargeError, RemoteProtocolError, TransportError
 from ...sansio import engineio, polling
 from ...sansio.engineio import Frame
-from ...sansio.polling import describe_http_error, is_engineio_error
+from ...sansio.polling import describe_http_error
 from ...sansio.url import EngineURL
 from ..network import NetworkOptions, describe_os_error
-from .seam import PollingLike, TransportOpener, WebSocketLike
+from .seam import PollingBase, PollingLike, TransportOpener, WebSocketLike
 
 __all__ = [
     "AIOHTTP_TRANSPORTS",
@@ -135,10 +135,8 @@ def connect_error(url: str, exc: BaseException) -> ConnectionError:
     return ConnectionError(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
 
 
-class PollingTransport:
+class PollingTransport(PollingBase):
     """HTTP long-polling (§1.1): one GET in flight to receive, at most one POST to send."""
-
-    name = "polling"
 
     def __init__(
         self,
@@ -151,42 +149,20 @@ class PollingTransport:
         timestamp: bool = True,
         network: NetworkOptions | None = None,
     ) -> None:
+        super().__init__(request_timeout)
         self.http = http
         self.url = url
         self.headers = headers
         self.ssl = ssl
-        self.request_timeout = request_timeout
         self.timestamp = timestamp
-        self.sid: str | None = None
-        self.max_payload = 1_000_000
-        self.read_timeout = 60.0
-        self._early: list[Frame] = []  # packets that came with the open packet
         network = network or NetworkOptions()
         self.proxy = network.proxies.for_url(url.http_base)
         self.max_inbound = network.max_inbound_size
         self._owns_pool = network.owns_pool
         self.cookies = network.cookies  # aio/cookies.py: the server's cookies, sent back
 
-    async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo:
-        """GET the open packet (§1.4); extra packets in that body are returned by read()."""
-        url = self.url.polling(timestamp=self.timestamp)
-        body = await self._get(url, timeout=timeout if timeout is not None else self.request_timeout)
-        frames = engineio.decode_payload(body)
-        info = engineio.parse_open(frames[0])
-        self.sid = info.sid
-        self.max_payload = info.max_payload
-        self.read_timeout = info.ping_interval + info.ping_timeout + self.request_timeout
-        self._early = frames[1:]
-        return info
-
-    async def read(self) -> list[Frame]:
-        early = self._early
-        if early:
-            self._early = []
-            return early
-        url = self.url.polling(self.sid, timestamp=self.timestamp)
-        body = await self._get(url, timeout=self.read_timeout)
-        return engineio.decode_payload(body)
+    async def get_body(self, timeout: float) -> str:
+        return await self._get(self.url.polling(self.sid, timestamp=self.timestamp), timeout)
 
     async def write(self, frames: list[Frame]) -> None:
         """POST the frames, in as many bodies as maxPayload requires (§1.7)."""
@@ -271,15 +247,7 @@ class PollingTransport:
                     self.cookies.record(resp)
                 body = await self._read_body(resp)
                 if resp.status != 200:
-                    text, data = describe_http_error(resp.status, body)
-                    if self.sid is None:  # handshake: the caller reports it as a refusal
-                        if resp.status in (401, 403, 407):  # credentials, not a wrong URL
-                            text = f"{self.url.http_base} refused the request: {text}"
-                        elif resp.status < 500 and not is_engineio_error(data):
-                            # No Engine.IO error body: something else answers at this URL.
-                            text = f"{self.url.http_base} is not a Socket.IO server (or socketio_path is wrong): {text}"
-                        raise ConnectionError(text, data)
-                    raise TransportError(f"GET failed: {text}", resp.status)
+                    raise polling.get_failure(resp.status, body, self.url.http_base, handshake=self.sid is None)
                 return body
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             if self.sid is None:

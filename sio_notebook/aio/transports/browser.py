@@ -26,10 +26,10 @@ from pyodide.ffi import JsException, create_proxy
 from ...exceptions import ConnectionError, IgnoredOptionWarning, PayloadTooLargeError, TransportError
 from ...sansio import engineio, polling
 from ...sansio.engineio import Frame
-from ...sansio.polling import describe_http_error, is_engineio_error
+from ...sansio.polling import describe_http_error
 from ...sansio.url import EngineURL
 from ..network import NetworkOptions
-from .seam import PollingLike, TransportOpener, WebSocketLike
+from .seam import PollingBase, PollingLike, TransportOpener, WebSocketLike
 
 __all__ = ["BROWSER_TRANSPORTS", "BrowserPolling", "BrowserWebSocket", "IGNORED_OPTIONS"]
 
@@ -91,37 +91,13 @@ def _too_large(what: str, size: int, limit: int) -> TransportError:
     return TransportError(f"the server sent a {what} of {size} bytes, more than max_inbound_size ({limit} bytes)")
 
 
-class BrowserPolling:
+class BrowserPolling(PollingBase):
     """HTTP long-polling (§1.1) over ``fetch``: one GET in flight, at most one POST."""
 
-    name = "polling"
-
     def __init__(self, url: EngineURL, request_timeout: float, max_inbound: int | None) -> None:
+        super().__init__(request_timeout)
         self.url = url
-        self.request_timeout = request_timeout
         self.max_inbound = max_inbound
-        self.sid: str | None = None
-        self.max_payload = 1_000_000
-        self.read_timeout = 60.0
-        self._early: list[Frame] = []
-
-    async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo:
-        """GET the open packet (§1.4); extra packets in that body are returned by read()."""
-        body = await self._get(timeout if timeout is not None else self.request_timeout)
-        frames = engineio.decode_payload(body)
-        info = engineio.parse_open(frames[0])
-        self.sid = info.sid
-        self.max_payload = info.max_payload
-        self.read_timeout = info.ping_interval + info.ping_timeout + self.request_timeout
-        self._early = frames[1:]
-        return info
-
-    async def read(self) -> list[Frame]:
-        early = self._early
-        if early:
-            self._early = []
-            return early
-        return engineio.decode_payload(await self._get(self.read_timeout))
 
     async def write(self, frames: list[Frame]) -> None:
         """POST the frames, in as many bodies as maxPayload requires (§1.7)."""
@@ -149,7 +125,7 @@ class BrowserPolling:
         """The browser pools its own connections: nothing of ours to release."""
         return 0
 
-    async def _get(self, timeout: float) -> str:
+    async def get_body(self, timeout: float) -> str:
         url = self.url.polling(self.sid)
         try:
             status, body = await self._fetch(url, {"method": "GET"}, timeout)
@@ -167,14 +143,7 @@ class BrowserPolling:
                 raise ConnectionError(f"cannot connect to {self.url.http_base}: {error}")
             raise error
         if status != 200:
-            text, data = describe_http_error(status, body)
-            if self.sid is None:  # handshake: the caller reports it as a refusal
-                if status in (401, 403, 407):
-                    text = f"{self.url.http_base} refused the request: {text}"
-                elif status < 500 and not is_engineio_error(data):
-                    text = f"{self.url.http_base} is not a Socket.IO server (or socketio_path is wrong): {text}"
-                raise ConnectionError(text, data)
-            raise TransportError(f"GET failed: {text}", status)
+            raise polling.get_failure(status, body, self.url.http_base, handshake=self.sid is None)
         return body
 
     async def _fetch(self, url: str, init: dict[str, Any], timeout: float) -> tuple[int, str]:

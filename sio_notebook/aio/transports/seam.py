@@ -10,6 +10,7 @@ needs one is imported only when its opener is chosen (:mod:`.default`).
 
 from __future__ import annotations
 
+import abc
 from typing import Any, NoReturn, Protocol
 
 from ...sansio import engineio
@@ -18,6 +19,7 @@ from ...sansio.url import EngineURL
 from ..network import NetworkOptions
 
 __all__ = [
+    "PollingBase",
     "PollingLike",
     "Transport",
     "TransportOpener",
@@ -43,6 +45,48 @@ class Transport(Protocol):
 
 class PollingLike(Transport, Protocol):
     async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo: ...
+
+
+class PollingBase(abc.ABC):
+    """Long-polling's reading side, the same over every HTTP library (§1.1, §1.4).
+
+    The handshake GET returns the open packet, whose values set this session's id, the
+    server's ``maxPayload`` and how long a poll may stay open (ping interval + ping timeout +
+    the request timeout: the server answers every poll within one ping interval); packets that
+    came in the same body are handed out by the first :meth:`read`. A subclass only does the
+    HTTP: :meth:`get_body`, one GET of the polling URL.
+    """
+
+    name = "polling"
+
+    def __init__(self, request_timeout: float) -> None:
+        self.request_timeout = request_timeout
+        self.sid: str | None = None
+        self.max_payload = 1_000_000
+        self.read_timeout = 60.0
+        self._early: list[Frame] = []  # packets that came with the open packet
+
+    @abc.abstractmethod
+    async def get_body(self, timeout: float) -> str:
+        """One GET of this session's polling URL (the handshake's while ``sid`` is None)."""
+
+    async def handshake(self, timeout: float | None = None) -> engineio.OpenInfo:
+        """GET the open packet (§1.4); extra packets in that body are returned by read()."""
+        body = await self.get_body(timeout if timeout is not None else self.request_timeout)
+        frames = engineio.decode_payload(body)
+        info = engineio.parse_open(frames[0])
+        self.sid = info.sid
+        self.max_payload = info.max_payload
+        self.read_timeout = info.ping_interval + info.ping_timeout + self.request_timeout
+        self._early = frames[1:]
+        return info
+
+    async def read(self) -> list[Frame]:
+        early = self._early
+        if early:
+            self._early = []
+            return early
+        return engineio.decode_payload(await self.get_body(self.read_timeout))
 
 
 class WebSocketLike(Transport, Protocol):
