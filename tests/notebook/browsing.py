@@ -47,12 +47,22 @@ CELL_ERRORS = (
 def browser_marks(timeout: int) -> list[pytest.MarkDecorator]:
     """The marks of a browser test module besides ``pytest.mark.browser`` (which each module
     writes itself, where tests/test_markers.py reads it): time-limited, and skipped (with
-    the reason) where Playwright or Chromium is missing."""
-    return [
-        pytest.mark.timeout(timeout),
-        pytest.mark.skipif(sync_playwright is None, reason="the playwright Python package is not installed"),
-        pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
-    ]
+    the reason) where Playwright or Chromium is missing, except in CI (``CI`` set), where a
+    browser tier that cannot run must fail, not pass by skipping."""
+    marks = [pytest.mark.timeout(timeout)]
+    if not os.environ.get("CI"):
+        marks += [
+            pytest.mark.skipif(sync_playwright is None, reason="the playwright Python package is not installed"),
+            pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+        ]
+    return marks
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip with ``reason`` where a prerequisite is missing; in CI (``CI`` set) fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI runs every browser test)")
+    pytest.skip(reason)
 
 
 def free_port() -> int:

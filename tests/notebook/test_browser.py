@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 import pytest
 
-from .browsing import ARTIFACTS, browser_marks, chromium, jupyterlab, write_notebook
+from .browsing import ARTIFACTS, browser_marks, chromium, jupyterlab, skip_unless_ci, write_notebook
 from .browsing import CELL_ERRORS as _ERRORS
 
 if TYPE_CHECKING:
@@ -312,7 +312,7 @@ def _check_reopened(page: Page, where: str) -> None:
 
 def test_reopened_with_a_new_kernel_shows_the_last_states(page: Page, lab: str) -> None:
     if "JupyterLab Light (live)" not in RESULTS:
-        pytest.skip("needs the live test's saved notebook")
+        skip_unless_ci("needs the live test's saved notebook (run the whole module)")
     page.goto(f"{lab}/lab/workspaces/reopen/tree/{NOTEBOOK}?reset&token={TOKEN}")
     _check_reopened(page, "JupyterLab")
     _theme(page, "JupyterLab Light")
@@ -332,9 +332,9 @@ def test_notebook_7_shows_the_last_states(page: Page, lab: str) -> None:
     except importlib.metadata.PackageNotFoundError:
         major = 0
     if major < 7:
-        pytest.skip("Notebook 7 is not installed (pip install 'notebook>=7')")
+        skip_unless_ci("Notebook 7 is not installed (pip install 'notebook>=7')")
     if "JupyterLab Light (live)" not in RESULTS:
-        pytest.skip("needs the live test's saved notebook")
+        skip_unless_ci("needs the live test's saved notebook (run the whole module)")
     page.goto(f"{lab}/notebooks/{NOTEBOOK}?token={TOKEN}")
     _check_reopened(page, "Notebook 7")
     _contrast(page, "Notebook 7 Light (reopened)")
@@ -343,7 +343,7 @@ def test_notebook_7_shows_the_last_states(page: Page, lab: str) -> None:
 
 def test_nbconvert_html_offline_shows_the_last_states(server_root: Path, tmp_path: Path, browser: Browser) -> None:
     if "JupyterLab Light (live)" not in RESULTS:
-        pytest.skip("needs the live test's saved notebook")
+        skip_unless_ci("needs the live test's saved notebook (run the whole module)")
     out = tmp_path / "views.html"
     subprocess.run(
         [sys.executable, "-m", "nbconvert", "--to", "html", str(server_root / NOTEBOOK), "--output", str(out)],

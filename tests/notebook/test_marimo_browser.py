@@ -10,7 +10,7 @@ ask that, on the page, the status reaches "connected", the log's count grows, th
 changes, the call view shows 42 and the form's Send shows its ack.
 
 ``SIO_MARIMO_APP=path/to/app.py`` runs the same checks on another app (e.g. the app a
-user writes from the README, ``notes/issue16-before-marimo-app.py``).
+user writes from the README's Python API).
 
 Screenshots: ``test-artifacts/after-marimo-*.png``; marimo's log: ``test-artifacts/marimo.log``.
 """

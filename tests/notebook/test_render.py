@@ -156,3 +156,15 @@ def test_the_log_header_reads_right_without_its_css() -> None:
     assert "sio17" not in re.sub(r"<[^>]+>", "", out)
     flagged = log_header_html(title="t", count=1, shown=1, dropped=0, counts={}, series={}, flags=["view paused"])
     assert "0 dropped \u00b7 view paused" in html.unescape(re.sub(r"<[^>]+>", "", flagged))
+
+
+def test_every_theme_variable_has_a_fallback_for_pages_without_jupyterlab_css() -> None:
+    """Colab's output frames and VS Code's renderer define no --jp-* variables: a bare var()
+    there would drop the property (borders, the sticky header's background, the fonts)."""
+    from sio_notebook.notebook.views.theme import STYLE, with_fallbacks
+
+    assert re.findall(r"var\(--jp-[\w-]+\)", STYLE) == []
+    assert "var(--jp-ui-font-color1, CanvasText)" in STYLE
+    assert "var(--jp-layout-color2, Canvas)" in STYLE
+    assert with_fallbacks("color:var(--jp-brand-color1)") == "color:var(--jp-brand-color1, LinkText)"
+    assert with_fallbacks("color:var(--jp-ui-font-color2, red)") == "color:var(--jp-ui-font-color2, red)"  # kept

@@ -1,7 +1,7 @@
 """Build a JupyterLite site that runs with no network: what tests/pyodide/test_jupyterlite.py serves.
 
 A JupyterLite site normally loads Pyodide and its packages from a CDN (jsdelivr). Offline,
-three things replace it (notes/issue18.md says why each is needed):
+three things replace it (without each, the site's kernel fails to start offline):
 
 1. ``jupyter lite build`` (jupyterlite-core + jupyterlite-pyodide-kernel, from PyPI) with
    our wheel, ``comm`` and ``ipywidgets`` in the site's piplite index (``--piplite-wheels``);

@@ -62,10 +62,10 @@ class ReplayProgress(LiveOutput):
     def html(self) -> str:
         import html
 
-        from ..views.theme import STYLE
+        from ..views.theme import STYLE, with_fallbacks
 
         pct = 100 * self.sent / self.total if self.total else 100
-        bar = (
+        bar = with_fallbacks(
             '<span style="display:inline-block;width:160px;height:8px;vertical-align:middle;'
             "border:1px solid var(--jp-border-color1);margin-right:8px\">"
             f'<span style="display:block;height:100%;width:{pct:.1f}%;background:var(--jp-brand-color1)"></span></span>'

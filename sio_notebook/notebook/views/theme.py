@@ -15,11 +15,47 @@ expandable ``<details>``, so the table never grows wider than the notebook.
 
 The style is inlined in every render, scoped by ``.sio-view``, so a saved notebook
 stays self-contained.
+
+Where no ``--jp-*`` variable is defined (Colab's output frames, VS Code's renderer, a page
+of its own), every ``var(--jp-…)`` falls back to a CSS system colour or generic font
+(:func:`with_fallbacks`): the views then take the page's own text and background colours
+instead of losing a property, and a state still reads from its text.
 """
 
 from __future__ import annotations
 
-__all__ = ["STYLE"]
+import re
+
+__all__ = ["STYLE", "with_fallbacks"]
+
+#: The fallback of each theme variable the views use: CSS system colours and generic fonts,
+#: which every browser resolves for the page's own scheme (never a fixed colour).
+_FALLBACKS = {
+    "--jp-code-font-family": "monospace",
+    "--jp-ui-font-color1": "CanvasText",
+    "--jp-ui-font-color2": "GrayText",
+    "--jp-content-font-color1": "CanvasText",
+    "--jp-border-color1": "GrayText",
+    "--jp-border-color2": "GrayText",
+    "--jp-layout-color1": "Canvas",
+    "--jp-layout-color2": "Canvas",
+    "--jp-brand-color1": "LinkText",
+    "--jp-success-color1": "CanvasText",
+    "--jp-error-color1": "CanvasText",
+    "--jp-warn-color1": "CanvasText",
+    "--jp-info-color1": "LinkText",
+}
+_BARE_VAR = re.compile(r"var\((--jp-[\w-]+)\)")
+
+
+def with_fallbacks(css: str) -> str:
+    """``css`` with a fallback added to every bare ``var(--jp-…)`` (see the module docstring)."""
+
+    def add(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"var({name}, {_FALLBACKS.get(name, 'CanvasText')})"
+
+    return _BARE_VAR.sub(add, css)
 
 
 def _mix(var: str) -> str:
@@ -28,7 +64,7 @@ def _mix(var: str) -> str:
 
 _OK, _ERR, _WARN, _INFO = (_mix(v) for v in ("--jp-success-color1", "--jp-error-color1", "--jp-warn-color1", "--jp-info-color1"))
 
-STYLE = (
+STYLE = with_fallbacks(
     "<style>"
     ".sio-view{font-family:var(--jp-code-font-family);font-size:12px;line-height:1.5;"
     "color:var(--jp-ui-font-color1);max-width:100%}"

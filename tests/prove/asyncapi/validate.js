@@ -1,5 +1,5 @@
 // Validates AsyncAPI documents with the official parser (@asyncapi/parser), as
-// tests/prove/test_asyncapi_parser.py asks:
+// tests/notebook/test_prove_asyncapi.py asks:
 //
 //   node validate.js FILE.yaml|FILE.json ...
 //
