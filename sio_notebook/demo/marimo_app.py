@@ -59,8 +59,11 @@ async def _():
 
 
 @app.cell
-def _(nb, url):
+async def _(nb, url):
     sio = nb.connect(url)  # %sio connect URL: returns at once, connects in the background
+    # The cells below use the connection: wait for it here, so that they (and an export of
+    # the app, `marimo export html`) start from a connected client.
+    await nb.wait_connected(sio, timeout=30)
     nb.status(sio)  # %sio status: state, URL, counters, heartbeat, rates
     return (sio,)
 
@@ -79,8 +82,10 @@ def _(nb, ticks):
 
 
 @app.cell
-def _(nb, sio):
-    nb.call("add", {"a": 20, "b": 22}, name=sio)  # %sio call add {...}: the ack, 42
+async def _(nb, sio):
+    answer = nb.call("add", {"a": 20, "b": 22}, name=sio)  # %sio call add {...}: the ack, 42
+    await answer  # the ack's value; the view below shows it with its round-trip time
+    answer
     return
 
 
