@@ -315,15 +315,19 @@ def test_conform_loads_jsonschema_off_the_loop_and_checks_what_came_meanwhile() 
         "    checker = nb.conform(log, doc)\n"
         "    client.feed('/', 'tick', {'i': 'two'})\n"
         "    print(status_lines(client))\n"
+        "    checker.stop()\n"  # before its validators are built: what came until now is still checked
+        "    client.feed('/', 'tick', {'i': 'after the stop'})\n"
         "    await checker.ready()\n"
         "    print(status_lines(client), checker.count)\n"
+        "    print(repr(checker))\n"
         "asyncio.run(main())\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    before, after = result.stdout.splitlines()
+    before, after, stopped = result.stdout.splitlines()
     assert "loading the validator (1 event waiting)" in before
-    assert "1 violation in 1 event (" in after and after.endswith(" 1")
+    assert after == "[] 1"  # the line went with stop(); the count did not
+    assert stopped.startswith("<Checker 1 violation in 1 event (") and stopped.endswith("(stopped)>"), stopped
 
 
 def test_conform_off_the_loop_with_a_bad_spec_stops_and_ready_raises() -> None:

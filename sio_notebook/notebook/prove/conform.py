@@ -225,9 +225,10 @@ class Checker:
         else:
             self._validators = validators
         backlog, self._backlog = self._backlog, []
-        if validators is not None:
-            for row in backlog:
-                self._check(row)
+        for row in backlog:  # arrived while checking (even if stop() came since): checked now
+            if self.error is not None:
+                break
+            self._validate(row)
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)
 
@@ -266,6 +267,9 @@ class Checker:
             if self.error is None:
                 self._backlog.append(row)  # checked once the validators are built
             return
+        self._validate(row)
+
+    def _validate(self, row: Any) -> None:
         key: Key = (row.namespace, row.event, row.direction)
         try:
             problems = self.check_row(row)
