@@ -362,3 +362,24 @@ def test_conform_off_the_loop_with_a_bad_spec_stops_and_ready_raises() -> None:
     assert raised.startswith("raised the spec's payload schema of 'tick' (server-to-client) in / is not a valid JSON Schema")
     assert "[('conformance', 'not checking: the spec's payload schema of 'tick'" in shown.replace('"', "'")
     assert shown.endswith(" False")
+
+
+def test_only_top_level_expect_magic_lines_are_awaited() -> None:
+    # What IPython makes of `%sio expect ...` lines, and lines that must stay as they are.
+    from sio_notebook.notebook.autoawait import await_expectations
+
+    expect = "get_ipython().run_line_magic('sio', 'expect tick --within 1')"
+    lines = [
+        expect + "\n",
+        "café = " + expect + "\r\n",  # ast counts the target's bytes, not its characters
+        "get_ipython().run_line_magic('sio', 'emit tick 1')\n",  # other actions never block
+        "    e = " + expect + "\n",  # indented: could be in a def
+        "x = f(" + expect + ")\n",  # not the whole line
+        "get_ipython().run_line_magic('time', 'expect')\n",
+        "y = (1,\n",
+    ]
+    out = await_expectations(lines)
+    assert out[:2] == ["await " + expect + "\n", "café = await " + expect + "\r\n"]
+    assert out[2:] == lines[2:]
+    plain = ["a = 1\n"]
+    assert await_expectations(plain) is plain
