@@ -2,7 +2,8 @@
 
 Prints ``mock server listening on http://HOST:PORT`` once it accepts connections, then runs
 until Ctrl-C or SIGTERM, which close every client's connection and exit with status 0.
-A dataset that cannot be read exits with status 2 and says why.
+A dataset that cannot be read, or an address it cannot listen on (a busy port), exits
+with status 2 and says why.
 """
 
 from __future__ import annotations
@@ -41,18 +42,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(server: MockServer) -> None:
+async def _serve(server: MockServer) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:  # a busy port, an address not on this host: the user's to fix, no traceback
+        print(f"python -m sio_notebook.mock: cannot serve on {server.host}:{server.port}: {exc}", file=sys.stderr)
+        return 2
     try:
         print(f"mock server listening on {server.url}", flush=True)
         await stop.wait()
     finally:
         await server.stop()
     print("mock server stopped", flush=True)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,8 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as exc:
         print(f"python -m sio_notebook.mock: cannot serve {args.dataset}: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(_serve(server))
-    return 0
+    return asyncio.run(_serve(server))
 
 
 if __name__ == "__main__":

@@ -155,14 +155,17 @@ def _need_shell(ipython: Any, what: str) -> None:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext sio_notebook``: register the ``%sio`` / ``%%sio`` magics (idempotent),
-    the hook that pushes the views' final states at the end of each cell, and a hook
+    the hook that pushes the views' final states at the end of each cell, the input
+    transformer that makes a ``%sio expect`` line wait (:mod:`.autoawait`), and a hook
     that keeps a re-run ``%load_ext sio_notebook`` cell quiet."""
     _need_shell(ipython, "load_ipython_extension()")
+    from . import autoawait
     from .magics import SioMagics
     from .views.live import install_hook
 
     ipython.register_magics(SioMagics)
     install_hook(ipython)
+    autoawait.install(ipython)  # a plain `%sio expect` line waits, as `await nb.expect` does
     if _quiet_reload not in ipython.events.callbacks["pre_run_cell"]:
         ipython.events.register("pre_run_cell", _quiet_reload)
 
@@ -183,10 +186,12 @@ def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext sio_notebook``: remove the magics. Connections are left running
     (``%reload_ext`` keeps them); use ``%sio disconnect`` to close one."""
     _need_shell(ipython, "unload_ipython_extension()")
+    from . import autoawait
     from .magics import SioMagics
     from .views.live import uninstall_hook
 
     uninstall_hook(ipython)
+    autoawait.uninstall(ipython)
     if _quiet_reload in ipython.events.callbacks["pre_run_cell"]:
         ipython.events.unregister("pre_run_cell", _quiet_reload)
     registry = ipython.magics_manager.registry

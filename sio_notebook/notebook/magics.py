@@ -144,8 +144,10 @@ class SioMagics(Magics):
         %sio plot EVENT FIELD [--by KEY] [--window S] (live chart of a numeric payload field)
         %sio form [--namespace NS]                    (emit form; results below it)
         %sio expect EVENT [--where JSON] [--within S] [--count N] [--namespace NS]
-                                                      (`await` it: the payloads, or the
-                                                      cell fails with ExpectationFailed)
+                                                      (waits, as `await nb.expect` does: the
+                                                      payloads, or the cell fails with
+                                                      ExpectationFailed; what the cell
+                                                      emitted before it runs meanwhile)
 
         Every action takes --name VAR (default sio): the connection to use. Captures,
         logs and forms follow that name when %sio connect runs again.
@@ -280,7 +282,7 @@ class SioMagics(Magics):
 
     def _do_expect(self, args: Any) -> Any:
         if len(args.args) != 1:
-            raise _usage("expect needs one EVENT: e = %sio expect tick --where '{\"symbol\": \"ACME\"}' --within 2")
+            raise _usage("expect needs one EVENT: ticks = %sio expect tick --where '{\"symbol\": \"ACME\"}' --within 2")
         if args.namespace and len(args.namespace) > 1:
             raise _usage("expect takes one --namespace")
         conn = self._connection(args.name)

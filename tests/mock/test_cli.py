@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,18 @@ def test_a_missing_dataset_or_a_bad_speed_says_what_is_wrong(tmp_path: Path) -> 
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert bad.returncode == 2 and "--speed: must be positive" in bad.stderr, bad.stderr
+
+
+def test_a_busy_port_says_so_without_a_traceback(recorded: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = subprocess.run(
+            [sys.executable, "-m", "sio_notebook.mock", str(recorded), "--port", str(port)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert taken.returncode == 2, taken
+    assert taken.stderr.startswith(f"python -m sio_notebook.mock: cannot serve on 127.0.0.1:{port}: "), taken.stderr
+    assert "address already in use" in taken.stderr.lower() and "Traceback" not in taken.stderr, taken.stderr
+    assert taken.stdout == ""

@@ -208,8 +208,15 @@ def test_help_is_clean_and_complete(shell: InteractiveShell) -> None:
 
 def test_unload_removes_the_magics(shell: InteractiveShell) -> None:
     assert shell.find_line_magic("sio") is not None and shell.find_cell_magic("sio") is not None
+    cell = "%sio emit go\nticks = %sio expect tick --within 1\n"
+    awaited = (
+        "get_ipython().run_line_magic('sio', 'emit go')\n"
+        "ticks = await get_ipython().run_line_magic('sio', 'expect tick --within 1')\n"
+    )
+    assert shell.transform_cell(cell) == awaited  # once, though the fixture loaded twice
     sio_notebook.unload_ipython_extension(shell)
     assert shell.find_line_magic("sio") is None and shell.find_cell_magic("sio") is None
+    assert "await" not in shell.transform_cell(cell)
     sio_notebook.load_ipython_extension(shell)
     assert shell.find_line_magic("sio") is not None
 

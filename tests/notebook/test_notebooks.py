@@ -45,6 +45,7 @@ assert {"user", "text"} <= set(frame.columns)
     "prove": """
 assert len(ticks) == 10 and isinstance(blobs[0]["data"], bytes) and chats[0]["room"] == "lobby"
 assert CONTRACT.exists() and set(contract["channels"]) == {"root", "chat"}
+assert contract["servers"]["main"]["host"] == URL.split("//")[1].rstrip("/")  # from the dataset
 assert checker.count == 1 and list(checker.violations["event"]) == ["add"]
 assert demo.process.poll() is not None  # the demo server was stopped before the replay
 for ns in ("/", "/chat"):

@@ -60,9 +60,8 @@ CELLS = [
     "await t\n"
     "nb.latency(log, 'subscribe', reply='subscribed', match='id', timeout=0.1)",
     # 4: an expectation that fails (last: run-all stops here)
-    "e = %sio expect tick --where '{\"i\": 99}' --within 0.5 --name bsio\n"
-    "await bsio.emit('flood', {'count': 2})\n"
-    "await e",
+    "%sio emit flood {\"count\": 2} --name bsio\n"
+    "%sio expect tick --where '{\"i\": 99}' --within 0.5 --name bsio",
 ]
 
 _ALL_RAN = (

@@ -53,23 +53,33 @@ def test_a_failed_expectation_fails_the_cell_with_what_arrived(connected: Kernel
     connected.ok("assert isinstance(t.exception(), AssertionError)")
 
 
-def test_the_expect_magic_is_awaitable_and_fails_the_cell(connected: Kernel) -> None:
+def test_the_expect_magic_waits_like_nb_expect_and_fails_the_cell(connected: Kernel) -> None:
+    # The %sio emit runs once the cell awaits: after the expectation is listening.
     ok = connected.ok(
+        "%sio emit flood {\"count\": 3} --name psio\n"
         "e = %sio expect tick --where '{\"i\": 1}' --within 10 --name psio\n"
-        "await psio.emit('flood', {'count': 3})\n"
-        "assert await e == [{'i': 1}]\n"
-        "print(e.text())"
+        "assert e == [{'i': 1}], e"
     )
-    assert "expect 1 'tick' where i == 1 within 10 s: passed in" in ok.text()
-    bad = connected.run(
-        "e = %sio expect flood-done --where '{\"count\": 7}' --within 0.5 --count 1 --name psio\n"
-        "await psio.emit('flood', {'count': 2})\n"
-        "await e"
+    shown = [m["content"]["data"]["text/html"] for m in ok.of_type("display_data", "update_display_data")]
+    assert any("sio-expect-passed" in h and "passed in" in h for h in shown), shown
+    plain = connected.ok(
+        "%sio emit flood {\"count\": 3} --name psio\n"
+        "%sio expect tick --where '{\"i\": 2}' --within 10 --name psio"
     )
+    assert plain.result() == "[{'i': 2}]"  # the payloads are the cell's result
+    bad = connected.run("%sio expect flood-done --where '{\"count\": 7}' --within 0.5 --count 1 --name psio")
     assert not bad.ok and bad.content["ename"] == "ExpectationFailed"
     assert "expected 1 'flood-done' event where count == 7 within 0.5 s" in bad.content["evalue"]
     shown = [m["content"]["data"]["text/html"] for m in bad.of_type("display_data", "update_display_data")]
     assert any("sio-expect-failed" in h and "\u2717" in h for h in shown), shown
+    indented = connected.ok(  # not a top-level line (it could be in a def): the awaitable view, as before
+        "if True:\n"
+        "    e = %sio expect tick --where '{\"i\": 1}' --within 10 --name psio\n"
+        "await psio.emit('flood', {'count': 3})\n"
+        "assert await e == [{'i': 1}]\n"
+        "print(e.text())"
+    )
+    assert "expect 1 'tick' where i == 1 within 10 s: passed in" in indented.text()
     usage = connected.run("%sio expect tick --where '[1]' --name psio")
     assert not usage.ok and "--where must be a JSON object" in usage.content["evalue"]
 
@@ -145,8 +155,10 @@ def test_a_notebook_of_expectations_fails_headless(node_server: ServerHandle, tm
         f"%sio connect {node_server.url} --name hsio\nawait nb.wait_connected(hsio, timeout=30)",
         "t = asyncio.ensure_future(nb.expect(hsio, 'flood-done', where={'count': 2}, within=10))\n"
         "await hsio.emit('flood', {'count': 2})\nawait t",
-        "e = %sio expect tick --where '{\"i\": 5}' --within 1 --name hsio\n"
-        "await hsio.emit('flood', {'count': 2})\nawait e",
+        "%sio emit flood {\"count\": 3} --name hsio\n"
+        "%sio expect tick --where '{\"i\": 1}' --within 10 --name hsio",
+        "%sio emit flood {\"count\": 2} --name hsio\n"
+        "%sio expect tick --where '{\"i\": 5}' --within 1 --name hsio",  # a plain line, as a user writes it
         "print('never reached')",
     )]
     client = NotebookClient(book, timeout=60, startup_timeout=120, kernel_name="python3",
@@ -156,8 +168,11 @@ def test_a_notebook_of_expectations_fails_headless(node_server: ServerHandle, tm
     text = str(info.value)
     assert "ExpectationFailed" in text and "expected 1 'tick' event where i == 5 within 1 s; 0 matched" in text
     assert '\u2193 in  /  tick  {"i":1}' in text
-    assert not book.cells[4].outputs  # the run stopped at the failed expectation
-    errors = [o for o in book.cells[3].outputs if o.output_type == "error"]
+    assert not book.cells[5].outputs  # the run stopped at the failed expectation
+    passed = [o.data["text/plain"] for o in book.cells[3].outputs if o.output_type == "execute_result"]
+    assert passed == ["[{'i': 1}]"]  # the passing plain line waited and gave the payloads
+    errors = [o for o in book.cells[4].outputs if o.output_type == "error"]
     assert errors and errors[0].ename == "ExpectationFailed"
-    views = [o.data["text/html"] for o in book.cells[3].outputs if o.output_type == "display_data"]
+    views = [o.data["text/html"] for o in book.cells[4].outputs
+             if o.output_type == "display_data" and "sio-expect" in o.data["text/html"]]
     assert views and "\u2717" in views[0]  # the saved view shows the failure too

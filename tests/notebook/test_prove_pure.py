@@ -226,6 +226,50 @@ def test_conform_flags_type_changes_and_unknown_events_and_shows_them(tmp_path: 
     assert isinstance(log, Capture)
 
 
+def _spec_with(payload: dict[str, object]) -> dict[str, object]:
+    return {
+        "asyncapi": "3.0.0", "info": {"title": "Bad", "version": "1"},
+        "channels": {"root": {"address": "/", "messages": {"tick": {"payload": payload}}}},
+        "operations": {"receive_tick": {"action": "receive", "channel": {"$ref": "#/channels/root"},
+                                        "messages": [{"$ref": "#/channels/root/messages/tick"}]}},
+    }
+
+
+def test_conform_refuses_a_spec_whose_schema_jsonschema_cannot_use() -> None:
+    # {"type": "integr"} used to pass nb.conform and raise UnknownType on the first event,
+    # which the capture logged and dropped while the status kept saying "0 violations".
+    client = FakeClient()
+    log = nb.capture(client, "*")
+    with pytest.raises(ValueError) as info:
+        nb.conform(log, _spec_with({"type": "object", "properties": {"i": {"type": "integr"}}}))
+    message = str(info.value)
+    assert message.startswith("the spec's payload schema of 'tick' (server-to-client) in / is not a valid JSON Schema")
+    assert "(at $.properties.i.type): 'integr' is not valid under any of the given schemas" in message
+    assert "conformance" not in StatusWidget(client).text()  # nothing left behind
+    with pytest.raises(ValueError, match="not a valid JSON Schema"):
+        nb.conform(client, _spec_with({"type": "integr"}))  # a client: its own capture is not left running
+
+
+def test_conform_that_cannot_validate_an_event_stops_and_says_so() -> None:
+    # A schema jsonschema accepts, and a payload it cannot check: msgpack payloads can have
+    # integer keys, and patternProperties runs a regex over each key.
+    client = FakeClient()
+    log = nb.capture(client, "*")
+    checker = nb.conform(log, _spec_with({"type": "object", "patternProperties": {"^x": {"type": "integer"}}}))
+    status = StatusWidget(client)
+    client.feed("/", "tick", {"x1": 1})
+    client.feed("/", "tick", {1: 2})
+    assert not checker.active and isinstance(checker.error, RuntimeError)
+    assert isinstance(checker.error.__cause__, TypeError)
+    line = status.text()
+    assert "conformance: not checking: validating 'tick' (server-to-client) in / raised TypeError:" in line, line
+    assert sum(checker.checked.values()) == 1 and checker.count == 0
+    client.feed("/", "tick", {"x1": "not checked"})
+    assert checker.count == 0 and "not checking" in repr(checker)
+    checker.stop()
+    assert "conformance" not in status.text()
+
+
 def test_the_notebook_layer_imports_without_the_prove_extra_and_names_it_when_needed() -> None:
     import subprocess
     import sys
@@ -271,12 +315,71 @@ def test_conform_loads_jsonschema_off_the_loop_and_checks_what_came_meanwhile() 
         "    checker = nb.conform(log, doc)\n"
         "    client.feed('/', 'tick', {'i': 'two'})\n"
         "    print(status_lines(client))\n"
+        "    checker.stop()\n"  # before its validators are built: what came until now is still checked
+        "    client.feed('/', 'tick', {'i': 'after the stop'})\n"
         "    await checker.ready()\n"
         "    print(status_lines(client), checker.count)\n"
+        "    print(repr(checker))\n"
         "asyncio.run(main())\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    before, after = result.stdout.splitlines()
+    before, after, stopped = result.stdout.splitlines()
     assert "loading the validator (1 event waiting)" in before
-    assert "1 violation in 1 event (" in after and after.endswith(" 1")
+    assert after == "[] 1"  # the line went with stop(); the count did not
+    assert stopped.startswith("<Checker 1 violation in 1 event (") and stopped.endswith("(stopped)>"), stopped
+
+
+def test_conform_off_the_loop_with_a_bad_spec_stops_and_ready_raises() -> None:
+    # Where jsonschema loads in a thread, the bad schema is found there: ready() raises it,
+    # the checker stops, and the status says why instead of counting nothing.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import asyncio, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "from fakes import FakeClient\n"
+        "import sio_notebook.notebook as nb\n"
+        "from sio_notebook.notebook.views.status_lines import status_lines\n"
+        "async def main():\n"
+        "    client = FakeClient()\n"
+        "    log = nb.capture(client, '*')\n"
+        "    assert 'jsonschema' not in sys.modules\n"
+        f"    checker = nb.conform(log, {_spec_with({'type': 'integr'})!r})\n"
+        "    client.feed('/', 'tick', 1)\n"
+        "    try:\n"
+        "        await checker.ready()\n"
+        "    except ValueError as exc:\n"
+        "        print('raised', exc)\n"
+        "    print(status_lines(client), checker.active)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    raised, shown = result.stdout.splitlines()
+    assert raised.startswith("raised the spec's payload schema of 'tick' (server-to-client) in / is not a valid JSON Schema")
+    assert "[('conformance', 'not checking: the spec's payload schema of 'tick'" in shown.replace('"', "'")
+    assert shown.endswith(" False")
+
+
+def test_only_top_level_expect_magic_lines_are_awaited() -> None:
+    # What IPython makes of `%sio expect ...` lines, and lines that must stay as they are.
+    from sio_notebook.notebook.autoawait import await_expectations
+
+    expect = "get_ipython().run_line_magic('sio', 'expect tick --within 1')"
+    lines = [
+        expect + "\n",
+        "café = " + expect + "\r\n",  # ast counts the target's bytes, not its characters
+        "get_ipython().run_line_magic('sio', 'emit tick 1')\n",  # other actions never block
+        "    e = " + expect + "\n",  # indented: could be in a def
+        "x = f(" + expect + ")\n",  # not the whole line
+        "get_ipython().run_line_magic('time', 'expect')\n",
+        "y = (1,\n",
+    ]
+    out = await_expectations(lines)
+    assert out[:2] == ["await " + expect + "\n", "café = await " + expect + "\r\n"]
+    assert out[2:] == lines[2:]
+    plain = ["a = 1\n"]
+    assert await_expectations(plain) is plain

@@ -245,3 +245,25 @@ def test_a_backlog_is_converted_in_slices_with_merged_types(tmp_path: Path) -> N
         assert table.column("extra").to_pylist()[:10] == [None] * 10
     finally:
         sink.close()
+
+
+def test_the_dataset_keeps_the_server_url_without_its_password(tmp_path: Path) -> None:
+    import sio_notebook.notebook as nb
+
+    client = FakeClient(url="http://ada:secret@127.0.0.1:5055/")
+    path = tmp_path / "ticks.parquet"
+    cap = capture(client, "*", path=path)
+    client.feed("/", "tick", {"i": 1})
+    cap.stop()
+    files = list(path.glob("event=*/*.parquet"))
+    assert files and all(b"secret" not in f.read_bytes() for f in files)
+    assert pq.read_schema(files[0]).metadata[b"sio_notebook.url"] == b"http://ada:***@127.0.0.1:5055/"
+    loaded = Capture.load(path)
+    assert loaded.server_url() == "http://ada:***@127.0.0.1:5055/"
+    doc = nb.asyncapi(path)
+    assert doc["servers"]["main"]["host"] == "127.0.0.1:5055" and doc["servers"]["main"]["protocol"] == "ws"
+    nameless = tmp_path / "nameless.parquet"  # a client that never connected: no URL, and no servers
+    cap = capture(FakeClient(url=""), "*", path=nameless)
+    cap.record("/", "tick", ({"i": 2},), direction="out")
+    cap.stop()
+    assert Capture.load(nameless).server_url() is None and "servers" not in nb.asyncapi(nameless)

@@ -6,8 +6,8 @@
 
 The document describes the *client* side (the application is the notebook's client):
 
-* ``servers.main``: the server the capture's client was connected to (``url=`` for a
-  Parquet dataset, which does not store it; left out when unknown), ``protocol`` ``ws``
+* ``servers.main``: the server the capture's client was connected to (for a Parquet
+  dataset, the URL its files recorded; ``url=`` overrides; left out when unknown), ``protocol`` ``ws``
   or ``wss``, ``protocolVersion`` ``"5"`` (Socket.IO 5 over Engine.IO 4).
 * one channel per namespace (``address`` is the namespace, protocol.md §2.4);
 * one message per event and direction, whose ``payload`` is a JSON Schema inferred from
@@ -66,18 +66,12 @@ _KEY = re.compile(r"[^A-Za-z0-9_.-]+")
 def load_rows(source: Any) -> tuple[list[Any], str | None]:
     """The rows of a capture or of the Parquet dataset at a path, and the server URL if known."""
     if is_capture(source):
-        url = None
-        client = source.client
-        if client is not None:
-            try:
-                url = client.status().url
-            except Exception:  # noqa: BLE001 - no status: the URL is simply unknown
-                url = None
-        return list(source), url
+        return list(source), source.server_url()
     if isinstance(source, (str, os.PathLike)):
         from ..recording.capture import Capture
 
-        return list(Capture.load(source)), None
+        loaded = Capture.load(source)
+        return list(loaded), loaded.server_url()
     raise TypeError(f"source must be a capture or the path of a Parquet dataset, not {type(source).__name__}")
 
 
@@ -140,7 +134,7 @@ def _server(url: str) -> dict[str, Any]:
     parts = urlsplit(redact_url(url))
     secure = parts.scheme in ("https", "wss")
     server: dict[str, Any] = {
-        "host": parts.netloc,
+        "host": parts.netloc.rpartition("@")[2],  # a host (and port): no user name
         "protocol": "wss" if secure else "ws",
         "protocolVersion": "5",
         "description": "Socket.IO 5 over Engine.IO 4 (long-polling and WebSocket) at " + redact_url(url),

@@ -24,6 +24,13 @@ checker watches through a capture of its own, so only the status counts them.
 Cost: one validation per event while the checker runs (``checker.stop()`` ends it); the
 validators are built once per message, the first time in a thread (``await
 checker.ready()`` waits for them; rows arriving before are checked then, in order).
+
+A spec it cannot check with is said, never swallowed: each payload schema is checked
+against JSON Schema's own rules when the validators are built, and a bad one is a
+``ValueError`` naming the message and jsonschema's reason (raised by ``nb.conform`` when
+jsonschema is loaded already, else by ``await checker.ready()``). If validating an event
+still raises (a payload jsonschema cannot handle), the checker keeps that error in
+:attr:`Checker.error`, stops, and its status line says ``not checking: <reason>``.
 """
 
 from __future__ import annotations
@@ -96,6 +103,32 @@ def _validator(schema: dict[str, Any]) -> Any:
     return _validator_class(schema)
 
 
+def _checked_validator(key: Key, schema: dict[str, Any]) -> Any:
+    """:func:`_validator`, after checking ``schema`` against the dialect's meta-schema: a
+    schema jsonschema cannot use would otherwise raise on the first event, not here."""
+    validator = _validator(schema)
+    try:
+        _validator_class.check_schema(schema)
+    except require("jsonschema").SchemaError as exc:
+        where = _path(exc.absolute_path)
+        raise ValueError(
+            f"the spec's payload schema of {_describe(key)} is not a valid JSON Schema"
+            f" (at {where}): {_cut(exc.message)}"
+        ) from None
+    return validator
+
+
+def _describe(key: Key) -> str:
+    namespace, event, direction = key
+    return f"{event!r} ({_WORDS[direction]}) in {namespace}"
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one status line (jsonschema's own messages span several, with the schema)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return _cut(text, 200)
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:59] + "\u2026"
@@ -122,7 +155,8 @@ class Checker:
         self.spec: dict[str, Any] = load_spec(spec)
         self.schemas: dict[Key, dict[str, Any]] = index_messages(self.spec)
         self.error: BaseException | None = None
-        """Why the validators could not be built (then nothing is checked; the status says so)."""
+        """Why the checker stopped on its own: the validators could not be built, or
+        validating an event raised (then nothing more is checked; the status says so)."""
         self._validators: dict[Key, Any] | None = None
         self._backlog: list[Any] = []
         self._ready: asyncio.Future[None] | None = None
@@ -145,7 +179,12 @@ class Checker:
         info = self.spec.get("info") or {}
         self.title = f"{info.get('title', 'spec')} {info.get('version', '')}".strip()
         self.active = True
-        self._start_validators()
+        try:
+            self._start_validators()
+        except BaseException:
+            if self._own:
+                self.capture.stop()  # no capture left running for a checker that was refused
+            raise
         self.capture.add_sink(self._check)
         self._client = self.capture.client
         if self._client is not None:
@@ -178,18 +217,18 @@ class Checker:
         threading.Thread(target=build, name="conform-validators", daemon=True).start()
 
     def _build(self) -> dict[Key, Any]:
-        return {key: _validator(schema) for key, schema in self.schemas.items()}
+        return {key: _checked_validator(key, schema) for key, schema in self.schemas.items()}
 
     def _built(self, validators: dict[Key, Any] | None, error: BaseException | None) -> None:
         if error is not None:
-            self.error = error
-            logger.error("nb.conform could not build its validators: %s", error, exc_info=error)
+            self._give_up(error, "could not build its validators")
         else:
             self._validators = validators
         backlog, self._backlog = self._backlog, []
-        if validators is not None:
-            for row in backlog:
-                self._check(row)
+        for row in backlog:  # arrived while checking (even if stop() came since): checked now
+            if self.error is not None:
+                break
+            self._validate(row)
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)
 
@@ -228,9 +267,18 @@ class Checker:
             if self.error is None:
                 self._backlog.append(row)  # checked once the validators are built
             return
+        self._validate(row)
+
+    def _validate(self, row: Any) -> None:
         key: Key = (row.namespace, row.event, row.direction)
+        try:
+            problems = self.check_row(row)
+        except Exception as exc:  # noqa: BLE001 - said in the status and the log, and checking stops
+            error = RuntimeError(f"validating {_describe(key)} raised {type(exc).__name__}: {_one_line(exc)}")
+            error.__cause__ = exc
+            self._give_up(error, "stopped")
+            return
         self.checked[key] += 1
-        problems = self.check_row(row)
         if not problems:
             return
         self.failed[key] += 1
@@ -277,19 +325,29 @@ class Checker:
         return out
 
     def stop(self) -> None:
-        """Stop checking (the results stay)."""
+        """Stop checking (the results stay) and take the line off the client's status view."""
+        self._halt()
+        if self._client is not None:
+            remove_status_line(self._client, f"conform-{id(self)}")
+
+    def _halt(self) -> None:
         if not self.active:
             return
         self.active = False
         self.capture.remove_sink(self._check)
         if self._own:
             self.capture.stop()
-        if self._client is not None:
-            remove_status_line(self._client, f"conform-{id(self)}")
+
+    def _give_up(self, error: BaseException, what: str) -> None:
+        """Stop on an error, and say so: the status line stays, saying ``not checking``."""
+        self.error = error
+        self._backlog = []
+        logger.error("nb.conform %s: %s", what, error, exc_info=error)
+        self._halt()
 
     def _status_line(self) -> tuple[str, str]:
         if self.error is not None:
-            return "conformance", f"not checking: {self.error}"
+            return "conformance", f"not checking: {_one_line(self.error)}"
         if self._validators is None:
             waiting = len(self._backlog)
             return "conformance", f"loading the validator ({waiting:,} event{'s' if waiting != 1 else ''} waiting)"

@@ -1,10 +1,11 @@
 """What ``%sio expect`` returns: one live line saying how the expectation went, awaitable.
 
-``e = %sio expect tick --where '{"symbol": "ACME"}' --within 2`` shows *waiting for …*,
+``%sio expect tick --where '{"symbol": "ACME"}' --within 2`` shows *waiting for …*,
 then *✓ 1 'tick' event in 0.21 s* with the payload, or *✗* and the failure message.
-``await e`` gives the payloads or raises the
+Awaiting it gives the payloads or raises the
 :class:`~sio_notebook.exceptions.ExpectationFailed`, which fails the cell (and a headless
-run of the notebook).
+run of the notebook). A top-level ``%sio expect`` line is awaited for the user
+(:mod:`sio_notebook.notebook.autoawait`); elsewhere (an indented block) ``await e``.
 """
 
 from __future__ import annotations

@@ -126,6 +126,8 @@ class Capture:
         self._notify_pending = False
         self._observers: list[Callable[[], None]] = []
         self._sinks: list[Callable[[CapturedEvent], None]] = []
+        self.recorded_url: str | None = None
+        """The server URL a dataset recorded (:meth:`load`); see :meth:`server_url`."""
         self.store: Any = None
         """The :class:`~sio_notebook.notebook.recording.store.ParquetSink` every row is written to, if any."""
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -367,7 +369,7 @@ class Capture:
 
         if self.store is not None:
             raise ValueError(f"this capture already writes to {self.store.path}")
-        self.store = ParquetSink(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
+        self.store = ParquetSink(path, flush_rows=flush_rows, flush_seconds=flush_seconds, url=self.server_url)
         self.add_sink(self.store)
         return self.store
 
@@ -392,15 +394,29 @@ class Capture:
         or still being written: what is flushed so far), in arrival order; none evicted.
         For datasets bigger than memory, query the files directly (DuckDB, pyarrow.dataset,
         Spark, Dask)."""
-        from .store import read_rows
+        from .store import read_rows, read_url
 
         rows = read_rows(path)
+        url = read_url(path)
         cap = cls(None, tuple(dict.fromkeys(r.event for r in rows)) or ("*",), max_rows=max(len(rows), 1), start=False)
         cap._rows.extend(rows)
         cap._count = len(rows)
         for row in rows:
             cap.counts[row.event] = cap.counts.get(row.event, 0) + 1
+        cap.recorded_url = url
         return cap
+
+    def server_url(self) -> str | None:
+        """The URL of the server the rows came from (password redacted): the client's, or
+        the one a loaded dataset recorded; ``None`` if unknown (a client not connected yet)."""
+        if self.client is not None:
+            try:
+                url = self.client.status().url
+            except Exception:  # noqa: BLE001 - a client without a status: the URL is unknown
+                url = None
+            if url:
+                return str(url)
+        return self.recorded_url
 
     # Display: a capture shows as its live view
 

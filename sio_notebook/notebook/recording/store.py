@@ -28,6 +28,11 @@ rows not yet flushed.
 
 The sink itself (:meth:`ParquetSink.__call__`) is one ``deque.append`` on the event loop;
 converting and writing happen in a worker thread, so the loop keeps ingesting.
+
+Each file's Parquet metadata also keeps the server's URL (``sio_notebook.url``, password
+redacted), when the capture's client knows it: a dataset says where it was recorded, so a
+contract inferred from it (``nb.asyncapi(path)``) has its ``servers``. :func:`read_url`
+reads it back.
 """
 
 from __future__ import annotations
@@ -42,22 +47,25 @@ import time
 import uuid
 import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
+from ...sansio.url import redact_url
 from .rows import CapturedEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-__all__ = ["ParquetSink", "StoreError", "read_rows", "require_pyarrow"]
+__all__ = ["ParquetSink", "StoreError", "read_rows", "read_url", "require_pyarrow"]
 
 logger = logging.getLogger(__name__)
 
 #: Field metadata marking a column whose values were stored as JSON text (mixed types).
 JSON_FIELD = b"sio_notebook.json"
+#: File metadata key: the URL of the server the rows came from (password redacted).
+URL_KEY = b"sio_notebook.url"
 _PART = "part-"
 
 
@@ -105,6 +113,8 @@ class ParquetSink:
         max_pending: rows allowed to wait for the writer; beyond it the sink writes on the
             calling thread, so a writer that falls far behind slows ingest instead of growing
             memory without bound (below it the loop never waits for a write).
+        url: the server's URL to keep in each file's metadata, or a function giving it (asked
+            at each write until it knows: a client learns its URL only once it connects).
     """
 
     def __init__(
@@ -114,6 +124,7 @@ class ParquetSink:
         flush_rows: int = 10_000,
         flush_seconds: float = 1.0,
         max_pending: int = 50_000,
+        url: str | Callable[[], str | None] | None = None,
     ) -> None:
         pa = require_pyarrow()
         # pyarrow's first array maps ~50 MB (its allocator and libraries), once per process:
@@ -135,6 +146,7 @@ class ParquetSink:
         self.files_written = 0
         self.error: BaseException | None = None
         """The last write error (None once a later flush succeeds)."""
+        self._url = url
         self._run = uuid.uuid4().hex[:8]  # file names of this sink: appending never clashes
         self._seq = 0
         self._pending: deque[tuple[Any, ...]] = deque()
@@ -242,8 +254,18 @@ class ParquetSink:
             time.sleep(0)  # let the loop thread take the GIL
         return pa.concat_tables(tables, promote_options="permissive")
 
+    @property
+    def url(self) -> str | None:
+        """The server URL written into the files' metadata (password redacted), if known."""
+        url = self._url() if callable(self._url) else self._url
+        if url:
+            self._url = url = redact_url(str(url))  # known: no need to ask again
+        return url or None
+
     def _write(self, batch: list[tuple[Any, ...]]) -> None:
         import pyarrow.parquet as pq
+
+        url = self.url
 
         groups: dict[str, list[tuple[Any, ...]]] = {}
         for row in batch:
@@ -252,6 +274,8 @@ class ParquetSink:
         try:
             for event, rows in groups.items():
                 table = self._table_in_slices(rows)
+                if url:
+                    table = table.replace_schema_metadata({**(table.schema.metadata or {}), URL_KEY: url.encode()})
                 directory = event_dir(self.path, event)
                 directory.mkdir(exist_ok=True)
                 self.files_written += 1
@@ -434,6 +458,20 @@ def _event_tables(path: Path) -> dict[str, pa.Table]:
         parts = [pq.ParquetFile(f).read() for f in files]
         tables[unquote(directory.name[len("event="):])] = pa.concat_tables(parts, promote_options="permissive")
     return tables
+
+
+def read_url(path: str | os.PathLike[str]) -> str | None:
+    """The server URL kept in the dataset's metadata (the newest file that has one), if any."""
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(path).glob("event=*/*.parquet"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for f in files:
+        if f.name.startswith((".", "_")):
+            continue
+        url = (pq.read_schema(f).metadata or {}).get(URL_KEY)
+        if url:
+            return str(url.decode())
+    return None
 
 
 def read_rows(path: str | os.PathLike[str]) -> list[CapturedEvent]:
