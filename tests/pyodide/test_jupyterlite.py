@@ -88,11 +88,21 @@ def test_sio_magics_and_views_in_jupyterlite(node_server: ServerHandle, tmp_path
             page.wait_for_timeout(500)  # the page's own clock: the kernel is in a worker of this page
         # The views are updated in place after the events (throttled, and at the end of
         # each cell): wait for the capture's log to show them, then read every output again.
-        page.wait_for_function(
-            "document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')[4].innerText.includes('50 events captured')",
-            timeout=60_000,
-        )
-        outputs = page.eval_on_selector_all(".jp-Notebook .jp-Cell.jp-CodeCell", OUTPUT_TEXTS)
+        try:
+            page.wait_for_function(
+                "document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')[4].innerText.includes('50 events captured')",
+                timeout=60_000,
+            )
+            # and the status view (cell 3), which refreshes on its own timer, has counted them
+            page.wait_for_function(
+                "(() => { const t = document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')[2].innerText;"
+                " const m = /events in \\/ out\\s+(\\d+)/.exec(t); return t.includes('websocket') && m && +m[1] >= 50; })()",
+                timeout=30_000,
+            )
+        finally:  # on a timeout too: what the page showed is the failure's story
+            outputs = page.eval_on_selector_all(".jp-Notebook .jp-Cell.jp-CodeCell", OUTPUT_TEXTS)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlite.png"), full_page=True)
+            print("JupyterLite outputs:", *outputs, sep="\n---\n")
         page.screenshot(path=str(ARTIFACTS / "jupyterlite.png"), full_page=True)
     assert not any("Traceback" in text or "Error" in text for text in outputs), outputs
     assert "'3.14." in outputs[0]  # CPython 3.14, in the browser

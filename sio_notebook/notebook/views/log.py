@@ -64,12 +64,12 @@ class EventTable(LiveOutput):
         self._frozen_rows = 0
         self._bar: Any = None
         if controls:
+            from .controls import LogControls
+
             try:
-                from .controls import LogControls
-            except ImportError:  # anywidget missing: the view works from code only
-                pass
-            else:
-                self._bar = LogControls(self)
+                self._bar = LogControls(self)  # imports anywidget on first use
+            except ImportError:  # anywidget missing (JupyterLite without it): the view works from code only
+                self._bar = None
         capture.add_observer(self._on_rows)
 
     def __repr__(self) -> str:
