@@ -265,4 +265,4 @@ async def test_the_event_log_works_without_anywidget(monkeypatch: pytest.MonkeyP
     client.feed("/", "tick", {"i": 1})
     assert len(cap) == 1
     assert table.text().startswith("tick: 1 captured") and '{"i":1}' in table.text(), table.text()
-    assert "1 captured" in table.html()  # the view renders without its bar
+    assert "1 event</span> captured" in table.html() and "<td>tick</td>" in table.html()  # it renders, without its bar
