@@ -18,6 +18,9 @@ from sio_notebook.notebook import Capture
 
 from .conftest import expected_events
 
+# Whole programs end to end, run once on the full tier's Python (scripts/test-matrix).
+pytestmark = pytest.mark.once
+
 
 def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(

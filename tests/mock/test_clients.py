@@ -23,6 +23,9 @@ from sio_notebook.notebook import Capture
 
 from .conftest import expected_events
 
+# Whole programs end to end, run once on the full tier's Python (scripts/test-matrix).
+pytestmark = pytest.mark.once
+
 # Calls a client makes against the mock, with the acks the recording must give:
 #   echo {"x": 2, ...}  -> the ack recorded for exactly that call (the second echo), not the first
 #   echo {"x": 1}       -> its own recorded ack

@@ -10,6 +10,9 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# Whole programs end to end, run once on the full tier's Python (scripts/test-matrix).
+pytestmark = pytest.mark.once
+
 TESTS = '''
 import threading
 

@@ -16,6 +16,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+# Whole programs end to end, run once on the full tier's Python (scripts/test-matrix).
+pytestmark = pytest.mark.once
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "sio_notebook" / "demo" / "notebooks").glob("*.ipynb"))
 
 CHECKS = {

@@ -22,6 +22,9 @@ import pytest
 
 from sio_notebook.demo.runner import DEFAULT_WORKDIR, notebooks_dir, prepare_workdir
 
+# Whole programs end to end, run once on the full tier's Python (scripts/test-matrix).
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted(p.name for p in notebooks_dir().glob("*.ipynb"))
 
