@@ -211,7 +211,9 @@ async def test_form_sends_and_lists_acks_and_errors() -> None:
     await form.send()
     assert form.sends[0]["state"] == "error" and form.sends[0]["text"] == "no ack within 0.05 s"
     assert [e["n"] for e in form.sends] == [4, 3, 2, 1]  # newest first
-    assert "text/html" in form._repr_mimebundle_()  # a fallback beside the widget view
+    data, metadata = form._repr_mimebundle_()
+    assert "text/html" in data and "application/vnd.jupyter.widget-view+json" in data  # a fallback beside the view
+    assert metadata == {}  # not on Colab: anywidget asks for no display metadata
     form.close()
 
 
@@ -266,3 +268,26 @@ async def test_the_event_log_works_without_anywidget(monkeypatch: pytest.MonkeyP
     assert len(cap) == 1
     assert table.text().startswith("tick: 1 captured") and '{"i":1}' in table.text(), table.text()
     assert "1 event</span> captured" in table.html() and "<td>tick</td>" in table.html()  # it renders, without its bar
+
+
+def test_on_colab_the_inputs_are_shown_with_the_custom_widget_manager_anywidget_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colab renders third-party widgets with its custom widget manager; anywidget names it in
+    its display metadata, which the inputs' bundles (built from the model id) must carry along."""
+    import sys
+    import types
+
+    from sio_notebook.notebook.frontends.inputs import LogControlsInputs
+    from sio_notebook.notebook.frontends.show import widget_metadata
+
+    output = types.ModuleType("google.colab.output")  # what Colab's runtime has, as anywidget reads it
+    output._widgets = types.SimpleNamespace(_installed_url="https://colab.example/widgets.js")  # type: ignore[attr-defined]
+    output.enable_custom_widget_manager = lambda: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "google.colab.output", output)
+    widget = LogControlsInputs()
+    try:
+        manager = widget_metadata(widget)["application/vnd.jupyter.widget-view+json"]["colab"]["custom_widget_manager"]
+        assert manager == {"url": "https://colab.example/widgets.js"}
+    finally:
+        widget.close()
+    monkeypatch.delitem(sys.modules, "google.colab.output")
+    assert widget_metadata(LogControlsInputs()) == {}

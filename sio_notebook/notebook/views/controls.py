@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..frontends.detect import frontend
-from ..frontends.show import show_bundle, update_bundle, widget_bundle
+from ..frontends.show import show_bundle, update_bundle, widget_bundle, widget_metadata
 
 __all__ = ["LogControls", "WidgetOutput", "widget_bundle"]
 
@@ -37,7 +37,7 @@ class WidgetOutput:
             import uuid
 
             self.display_id = f"sio-w-{uuid.uuid4().hex}"
-        show_bundle(bundle, self.display_id)
+        show_bundle(bundle, self.display_id, metadata=widget_metadata(self.widget))
 
     def finish(self, html: str, plain: str) -> None:
         """Replace every displayed copy by ``html`` / ``plain`` (no widget any more)."""
@@ -108,8 +108,8 @@ class LogControls(WidgetOutput):
         html, plain = self.view.fallback()
         return widget_bundle(self.widget, html, plain)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return self.bundle()
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.bundle(), widget_metadata(self.widget)
 
     def show(self) -> None:
         self._display_widget(self.bundle())

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..connections import get_connection, started
 from ..frontends.detect import frontend
-from ..frontends.show import marimo_append, widget_bundle
+from ..frontends.show import marimo_append, widget_bundle, widget_metadata
 from ..payload import PayloadError, parse_payload
 from ..recording.capture import record_ack
 from ..recording.roundtrips import record_rtt, record_timeout
@@ -221,8 +221,8 @@ class EmitForm(WidgetOutput, ShownOncePerCell):
         fallback = f'{STYLE}<div class="sio-view"><span class="sio-muted">{escape(what)}</span></div>'
         return widget_bundle(self.widget, fallback, what)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return self.bundle()
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.bundle(), widget_metadata(self.widget)
 
     def _display(self) -> None:
         """The inputs (while they can act), then the results."""

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..frontends.detect import frontend
-from ..frontends.show import marimo_append, marimo_element, show_bundle, update_bundle, widget_bundle
+from ..frontends.show import marimo_append, marimo_element, show_bundle, update_bundle, widget_bundle, widget_metadata
 
 __all__ = ["LiveOutput", "Throttle", "describe", "install_hook", "push_all", "show_bundle", "update_bundle"]
 
@@ -280,7 +280,8 @@ class LiveOutput(ShownOncePerCell):
         if where == "voila":
             widget = self.live_widget()
             widget.html = bundle["text/html"]
-            show_bundle(widget_bundle(widget, bundle["text/html"], bundle["text/plain"]), self.display_id)
+            data = widget_bundle(widget, bundle["text/html"], bundle["text/plain"])
+            show_bundle(data, self.display_id, metadata=widget_metadata(widget))
         else:
             show_bundle(bundle, self.display_id)
         self._shown_now(bundle)
