@@ -119,7 +119,7 @@ class SioMagics(Magics):
     @_argument("--rows", type=int, default=100, metavar="N", help="capture/log: rows shown in the event log")
     @_argument("--outgoing", action="store_true", help="capture: also record sent events and acks (log: always)")
     @_argument("--lifecycle", action="store_true", help="capture: also record connect/disconnect/reconnect (log: always)")
-    @_argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset")
+    @_argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset ({expr} or $name: from a variable)")
     @_argument("--by", metavar="KEY", help="plot: one series per value of this payload field")
     @_argument("--window", type=float, metavar="S", help="plot: show only the last S seconds")
     @_argument("--where", metavar="JSON", help="expect: payload fields that must match, JSON or a Python expression")
@@ -140,7 +140,7 @@ class SioMagics(Magics):
         %sio capture EVENT ... [--namespace NS] [--max-rows N] [--rows N]
                                [--outgoing] [--lifecycle]   (returns a Capture; event log)
         %sio log [EVENT ...]                          (capture with --outgoing --lifecycle)
-        %sio capture ... --to PATH                    (every row also to a Parquet dataset)
+        %sio capture ... --to PATH                    (every row also to a Parquet dataset; {expr}/$name too)
         %sio plot EVENT FIELD [--by KEY] [--window S] (live chart of a numeric payload field)
         %sio form [--namespace NS]                    (emit form; results below it)
         %sio expect EVENT [--where JSON] [--within S] [--count N] [--namespace NS]
@@ -251,7 +251,7 @@ class SioMagics(Magics):
         )
         conn.captures.append(cap)
         if args.to:
-            self._write_to(cap, args.to)
+            self._write_to(cap, self._path(args.to))
         cap.table(rows=args.rows).show()  # and not again when IPython displays the result
         return cap
 
@@ -275,7 +275,7 @@ class SioMagics(Magics):
         cap = Capture(conn.client, (event,), namespace=args.namespace, max_rows=args.max_rows, connection=args.name)
         conn.captures.append(cap)
         if args.to:
-            self._write_to(cap, args.to)
+            self._write_to(cap, self._path(args.to))
         chart = cap.plot(field, by=args.by, window=args.window)
         chart.show()  # and not again when IPython displays the result
         return chart
@@ -400,6 +400,15 @@ class SioMagics(Magics):
         if kind == "url" and "://" in text:
             return text
         return self._payload(text, what)
+
+    def _path(self, text: str) -> Any:
+        """A ``--to`` path: literal text, unless written ``{expr}`` or ``$name`` (as the
+        connect options; the magic takes its line unexpanded, so IPython does not)."""
+        if text.startswith("$") and _IDENT.match(text[1:]):
+            return self._payload(text[1:], "--to")
+        if text.startswith("{") and text.endswith("}"):
+            return self._payload(text[1:-1], "--to")
+        return text
 
     def _header_value(self, text: str, key: str) -> str:
         """A header value is literal text, unless it is ``{expr}`` (and not JSON)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
@@ -251,3 +252,21 @@ def test_each_event_loop_has_its_own_connections() -> None:
     one.join(10)
     assert seen == {"one": ["http://one:1"], "two": ["http://two:1"]}, seen
     assert not clients["one"].disconnected and not clients["two"].disconnected
+
+
+async def test_the_capture_path_may_be_a_variable(shell: InteractiveShell, client: FakeClient, tmp_path: Path) -> None:
+    """``--to {SESSION}`` and ``--to $SESSION`` take the path from the namespace; plain text is the path."""
+    pytest.importorskip("pyarrow")
+    shell.user_ns["SESSION"] = str(tmp_path / "braced.parquet")
+    braced = shell.run_line_magic("sio", "capture tick --to {SESSION}")
+    shell.user_ns["OTHER"] = tmp_path / "dollar.parquet"
+    dollar = shell.run_line_magic("sio", "capture tock --to $OTHER")
+    literal = shell.run_line_magic("sio", f"capture tack --to {tmp_path / 'plain.parquet'}")
+    try:
+        assert str(braced.store.path) == str(tmp_path / "braced.parquet")
+        assert str(dollar.store.path) == str(tmp_path / "dollar.parquet")
+        assert str(literal.store.path) == str(tmp_path / "plain.parquet")
+        assert not (tmp_path.parent / "{SESSION}").exists()
+    finally:
+        for cap in (braced, dollar, literal):
+            cap.stop()
