@@ -119,7 +119,9 @@ class SioMagics(Magics):
     @_argument("--rows", type=int, default=100, metavar="N", help="capture/log: rows shown in the event log")
     @_argument("--outgoing", action="store_true", help="capture: also record sent events and acks (log: always)")
     @_argument("--lifecycle", action="store_true", help="capture: also record connect/disconnect/reconnect (log: always)")
-    @_argument("--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset ({expr} or $name: from a variable)")
+    @_argument(
+        "--to", metavar="PATH", help="capture/log/plot: also stream every row to this Parquet dataset ({expr}/$name: a variable)"
+    )
     @_argument("--by", metavar="KEY", help="plot: one series per value of this payload field")
     @_argument("--window", type=float, metavar="S", help="plot: show only the last S seconds")
     @_argument("--where", metavar="JSON", help="expect: payload fields that must match, JSON or a Python expression")
